@@ -53,10 +53,9 @@ class CardQuad:
 
 @dataclass(frozen=True)
 class Card:
-    """A card straightened to CARD_W x CARD_H, upright, with the way back to the photo."""
+    """A card straightened to CARD_W x CARD_H, with the way back to the photo."""
 
     pixels: np.ndarray
-    page: Page
     to_image: np.ndarray  # 3x3 homography: card pixel -> original image pixel
 
     def map_to_image(self, points: np.ndarray) -> np.ndarray:
@@ -96,6 +95,15 @@ class TextLine:
     @property
     def cy(self) -> float:
         return (self.y0 + self.y1) / 2
+
+
+@dataclass(frozen=True)
+class CardText:
+    """Everything read on one upright card."""
+
+    card: Card
+    lines: tuple[TextLine, ...]
+    page: Page | None  # None: neither page's printed labels were found
 
 
 @dataclass(frozen=True)

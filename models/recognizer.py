@@ -1,0 +1,144 @@
+"""PP-OCR CTC text recognition: line crops -> text, with per-frame candidates for constrained re-decoding."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .backend import Backend
+
+REC_HEIGHT = 48
+# Crops of similar width share a batch: the batch pads to its widest crop, so mixing an address line
+# with a two-character name would make the name cost as much as the address.
+MAX_BATCH = 16
+MAX_PAD_RATIO = 1.5
+TOP_K = 6
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """One line's reading.
+
+    text/score are the greedy CTC decode. topk_ids/topk_probs (frames x TOP_K) keep the recogniser's runners-up
+    so that a field parser can re-decode with only the characters the field allows ("C1" not "Cl").
+    char_frames[i] is the frame that emitted text[i]; frame_width converts frames to crop pixels.
+    """
+
+    text: str
+    score: float
+    char_probs: tuple[float, ...]
+    char_frames: tuple[int, ...]
+    topk_ids: np.ndarray
+    topk_probs: np.ndarray
+    frame_width: float
+    charset: tuple[str, ...]
+
+    def char_x(self, i: int) -> float:
+        """Centre of character i along the crop, in crop pixels."""
+        return (self.char_frames[i] + 0.5) * self.frame_width
+
+    def frame_at(self, x: float) -> int:
+        return int(x / self.frame_width)
+
+    def constrained(
+        self, allowed: Callable[[str], bool], start: int = 0, end: int | None = None
+    ) -> tuple[str, tuple[float, ...], tuple[int, ...]]:
+        """Greedy CTC decode of frames [start, end) keeping only characters for which allowed(ch) is true.
+
+        A frame whose candidates are all disallowed counts as blank. Returns text, per-char probabilities, frames.
+        """
+        chars: list[str] = []
+        probs: list[float] = []
+        frames: list[int] = []
+        prev = 0
+        stop = self.topk_ids.shape[0] if end is None else min(end, self.topk_ids.shape[0])
+        for t in range(max(0, start), stop):
+            best, best_p = 0, 0.0
+            for idx, p in zip(self.topk_ids[t], self.topk_probs[t]):
+                if p > best_p and (idx == 0 or allowed(self.charset[idx])):
+                    best, best_p = int(idx), float(p)
+            if best != 0 and best != prev:
+                chars.append(self.charset[best])
+                probs.append(best_p)
+                frames.append(t)
+            prev = best
+        return "".join(chars), tuple(probs), tuple(frames)
+
+
+def load_charset(metadata: dict[str, str]) -> tuple[str, ...]:
+    # The ONNX export carries PaddleOCR's dictionary; CTC index 0 is the blank and the last is the space.
+    chars = metadata["character"].splitlines()
+    return ("",) + tuple(chars) + (" ",)
+
+
+class TextRecognizer:
+    def __init__(self, backend: Backend):
+        self._backend = backend
+        self.charset = load_charset(backend.metadata())
+
+    def __call__(self, crops: Sequence[np.ndarray]) -> list[Recognition]:
+        if not crops:
+            return []
+        widths = [_resized_width(c) for c in crops]
+        order = np.argsort(widths)
+        results: list[Recognition | None] = [None] * len(crops)
+        for batch in _width_batches([int(i) for i in order], widths):
+            pad_w = max(max(widths[i] for i in batch), REC_HEIGHT * 4)
+            x = np.stack([_normalise(crops[i], widths[i], pad_w) for i in batch])
+            probs = self._backend.run(x)
+            for row, i in enumerate(batch):
+                frame_width = pad_w / probs.shape[1] * crops[i].shape[0] / REC_HEIGHT
+                results[i] = self._decode(probs[row], frame_width)
+        return results  # type: ignore[return-value]
+
+    def _decode(self, probs: np.ndarray, frame_width: float) -> Recognition:
+        best = probs.argmax(axis=1)
+        top = np.argpartition(-probs, TOP_K, axis=1)[:, :TOP_K]
+        top_p = np.take_along_axis(probs, top, axis=1)
+        chars: list[str] = []
+        char_probs: list[float] = []
+        frames: list[int] = []
+        prev = 0
+        for t, idx in enumerate(best):
+            if idx != 0 and idx != prev:
+                chars.append(self.charset[idx])
+                char_probs.append(float(probs[t, idx]))
+                frames.append(t)
+            prev = idx
+        score = float(np.mean(char_probs)) if char_probs else 0.0
+        return Recognition(
+            text="".join(chars),
+            score=score,
+            char_probs=tuple(char_probs),
+            char_frames=tuple(frames),
+            topk_ids=top.astype(np.int32),
+            topk_probs=top_p.astype(np.float32),
+            frame_width=frame_width,
+            charset=self.charset,
+        )
+
+
+def _resized_width(crop: np.ndarray) -> int:
+    h, w = crop.shape[:2]
+    return max(8, int(math.ceil(REC_HEIGHT * w / max(h, 1))))
+
+
+def _width_batches(order: list[int], widths: list[int]) -> list[list[int]]:
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < MAX_BATCH and widths[i] <= widths[batches[-1][0]] * MAX_PAD_RATIO:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def _normalise(crop: np.ndarray, width: int, pad_w: int) -> np.ndarray:
+    resized = cv2.resize(crop, (width, REC_HEIGHT)).astype(np.float32)
+    out = np.zeros((3, REC_HEIGHT, pad_w), np.float32)
+    out[:, :, :width] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+    return out

@@ -1,0 +1,91 @@
+"""Image and text logic: bytes -> decoded image -> cards -> upright text -> fields. No HTTP here."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from models import OcrEngine
+
+from .decode import decode_image
+from .errors import PoorQuality, RecognitionFailed
+from .extract.back import BACK_FIELDS, extract_back
+from .extract.fields import FieldReading
+from .extract.front import FRONT_FIELDS, extract_front
+from .locate import locate_cards
+from .layout import FRONT_PROBES
+from .read import probe_regions, read_card
+from .straighten import straighten
+from .types import CARD_H, CARD_W, CardQuad, CardText, Image, LicenceReading, Page, ReadOptions
+
+__all__ = ["LicenceReader", "LicenceReading", "ReadOptions"]
+
+PAGE_NAMES = {"front": "front page (主页)", "back": "back page (副页)"}
+# With fewer fields than this the card was found but could not really be read: blur, glare, darkness.
+MIN_FIELDS = {"front": 5, "back": 2}
+
+
+class LicenceReader:
+    """read_licence composed from its steps; holds only the shared engine, so one instance serves all threads."""
+
+    def __init__(self, engine: OcrEngine):
+        self.engine = engine
+
+    def warm_up(self) -> None:
+        blank = np.full((CARD_H, CARD_W, 3), 200, np.uint8)
+        cv2.putText(blank, "2015-06-18", (300, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (40, 40, 40), 3)
+        self.engine.detector(blank)
+        self.engine.recognizer([blank[260:320, 280:600]])
+        self.engine.classifier([blank[260:320, 280:600]])
+
+    def read(self, data: bytes, options: ReadOptions) -> LicenceReading:
+        image = decode_image(data)
+        text = self._find_page(image, options.side)
+        page = text.page
+        assert page is not None
+        if page == "front":
+            text = probe_regions(self.engine, text, FRONT_PROBES)
+            fields = extract_front(text.lines, options.return_issuing_authority)
+            order = FRONT_FIELDS
+        else:
+            fields = extract_back(text.lines)
+            order = BACK_FIELDS
+        if len(fields) < MIN_FIELDS[page]:
+            raise PoorQuality("The image quality is too poor: the licence was found but its fields could not be read.")
+        return LicenceReading(page=page, fields=_answer(fields, order, options))
+
+    def _find_page(self, image: Image, wanted: Page | None) -> CardText:
+        quads = locate_cards(image) or [_whole_image(image)]
+        cards = [straighten(image, q) for q in quads]
+        if wanted is not None and len(cards) > 1:
+            # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
+            cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted == "front")
+        found: list[CardText] = []
+        for card in cards:
+            text = read_card(self.engine, card)
+            if text.page is not None and (wanted is None or text.page == wanted):
+                return text
+            found.append(text)
+        pages = {t.page for t in found if t.page is not None}
+        if pages:
+            other = pages.pop()
+            raise RecognitionFailed(
+                f"Recognition failed: the {PAGE_NAMES[wanted]} was asked for but the image shows the {PAGE_NAMES[other]}."
+            )
+        raise RecognitionFailed("Recognition failed: no driving licence was found in the image.")
+
+
+def _answer(fields: dict[str, FieldReading], order: tuple[str, ...], options: ReadOptions) -> dict[str, str]:
+    wanted = [name for name in order if name != "issuing_authority" or options.return_issuing_authority]
+    return {name: fields[name].value if name in fields else "" for name in wanted}
+
+
+def _whole_image(image: Image) -> CardQuad:
+    w, h = image.width, image.height
+    return CardQuad(corners=np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32), score=0.0)
+
+
+def _red_fraction(pixels: np.ndarray) -> float:
+    hsv = cv2.cvtColor(pixels, cv2.COLOR_BGR2HSV)
+    red = ((hsv[..., 0] < 10) | (hsv[..., 0] > 170)) & (hsv[..., 1] > 80) & (hsv[..., 2] > 60)
+    return float(red.mean())

@@ -1,0 +1,101 @@
+"""Front page (主页): recognised lines -> Huawei's front-page fields."""
+
+from __future__ import annotations
+
+import re
+
+from ..gazetteer import closest_authority
+from ..layout import FRONT, FRONT_LABELS
+from ..types import TextLine
+from ..validate import CLASS_CHARS, add_years, class_is_valid, parse_date
+from .fields import (
+    FieldReading,
+    read_address,
+    read_chinese,
+    read_choice,
+    read_dates,
+    read_id_number,
+    is_cjk,
+)
+from .lines import Span, label_patterns, spans_in
+
+FRONT_FIELDS = (
+    "number", "name", "sex", "nationality", "address", "birth", "issue_date", "class",
+    "valid_from", "valid_to", "issuing_authority",
+)  # fmt: skip
+
+LONG_TERM = "长期"
+_LABELS = label_patterns(FRONT_LABELS)
+
+
+def extract_front(lines: tuple[TextLine, ...], with_authority: bool) -> dict[str, FieldReading]:
+    region = {name: spans_in(lines, box, _LABELS) for name, box in FRONT.items()}
+    fields: dict[str, FieldReading | None] = {
+        "number": read_id_number(region["number"]),
+        "name": read_chinese(region["name"], extra="·"),
+        "sex": read_choice(region["sex"], "男女"),
+        "nationality": read_chinese(region["nationality"]),
+        "address": read_address(region["address"]),
+        "birth": _single_date(region["birth"]),
+        "issue_date": _single_date(region["issue_date"]),
+        "class": read_class(region["class"]),
+    }
+    fields.update(read_validity(region))
+    if with_authority:
+        fields["issuing_authority"] = read_authority(region["seal"])
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _single_date(spans: list[Span]) -> FieldReading | None:
+    dates = read_dates(spans)
+    if not dates:
+        return None
+    value, confidence, span = max(dates, key=lambda d: d[1])
+    return FieldReading(value, confidence, (span,))
+
+
+def read_class(spans: list[Span]) -> FieldReading | None:
+    for span in spans:
+        text, probs = span.constrained(lambda ch: ch in CLASS_CHARS)
+        if text and class_is_valid(text):
+            return FieldReading(text, min(probs), (span,))
+    return None
+
+
+def read_validity(region: dict[str, list[Span]]) -> dict[str, FieldReading | None]:
+    """Both formats: 'A 至 B' / 'A 至 长期', or the old 有效起始日期 A + 有效期限 N年|长期."""
+    spans = region["valid"]
+    text = "".join(s.text for s in spans)
+    dates = read_dates(spans)
+    duration = re.search(r"(\d{1,2})\s*年", "".join(s.text for s in region["valid_for_old"]))
+    if dates and (duration or (LONG_TERM in text and "至" not in text)) and len(dates) == 1:
+        value, confidence, span = dates[0]
+        start = FieldReading(value, confidence, (span,))
+        if duration:
+            end_date = add_years(parse_date(value), int(duration.group(1)))
+            return {"valid_from": start, "valid_to": FieldReading(end_date.isoformat(), confidence, (span,))}
+        return {"valid_from": start, "valid_to": FieldReading(LONG_TERM, confidence, (span,))}
+    if not dates:
+        return {}
+    start = FieldReading(dates[0][0], dates[0][1], (dates[0][2],))
+    if len(dates) >= 2:
+        end = FieldReading(dates[1][0], dates[1][1], (dates[1][2],))
+    elif LONG_TERM in text:
+        end = FieldReading(LONG_TERM, dates[0][1], (dates[0][2],))
+    else:
+        end = None
+    return {"valid_from": start, "valid_to": end}
+
+
+def read_authority(spans: list[Span]) -> FieldReading | None:
+    """The seal's three lines joined (they break mid-word), then snapped to a real 公安局 name when close."""
+    chars = [ch for span in spans for ch in span.text if is_cjk(ch)]
+    if not chars:
+        return None
+    raw = "".join(chars)
+    confidence = min(p for span in spans for p in span.probs)
+    match = closest_authority(raw)
+    if match is None:
+        return FieldReading(raw, confidence * 0.5, tuple(spans))
+    authority, distance = match
+    return FieldReading(authority, confidence if distance == 0 else confidence * 0.8, tuple(spans))

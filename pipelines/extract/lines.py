@@ -1,0 +1,91 @@
+"""Character-level access to recognised lines: which characters fall in a layout region, minus the labels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..layout import Region
+from ..types import CARD_H, CARD_W, TextLine
+
+
+def label_patterns(labels: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(
+        re.compile(r"\s*".join(re.escape(ch) for ch in label if not ch.isspace()), re.IGNORECASE) for label in labels
+    )
+
+
+@dataclass(frozen=True)
+class Span:
+    """The characters of one line that stand in a region: the greedy text and the frames they came from."""
+
+    line: TextLine
+    text: str
+    start_frame: int
+    end_frame: int
+    probs: tuple[float, ...]
+
+    def constrained(self, allowed: Callable[[str], bool]) -> tuple[str, tuple[float, ...]]:
+        text, probs, _ = self.line.recognition.constrained(allowed, self.start_frame, self.end_frame)
+        return text, probs
+
+    def alternatives(self, allowed: Callable[[str], bool]) -> list[dict[str, float]]:
+        """Per character of the constrained reading: every allowed candidate the recogniser saw there."""
+        rec = self.line.recognition
+        _, _, frames = rec.constrained(allowed, self.start_frame, self.end_frame)
+        return [
+            {rec.charset[i]: float(p) for i, p in zip(rec.topk_ids[t], rec.topk_probs[t]) if i and allowed(rec.charset[i])}
+            for t in frames
+        ]
+
+    @property
+    def confidence(self) -> float:
+        return min(self.probs, default=0.0)
+
+
+def char_positions(line: TextLine) -> np.ndarray:
+    """Card x of every character's centre, along the line's top edge."""
+    rec = line.recognition
+    tl, tr = line.box[0], line.box[1]
+    length = max(float(np.linalg.norm(tr - tl)), 1.0)
+    return np.array([tl[0] + (tr[0] - tl[0]) * rec.char_x(i) / length for i in range(len(line.text))])
+
+
+def label_mask(text: str, labels: tuple[re.Pattern[str], ...]) -> list[bool]:
+    mask = [False] * len(text)
+    for pattern in labels:
+        for m in pattern.finditer(text):
+            for i in range(m.start(), m.end()):
+                mask[i] = True
+    return mask
+
+
+def spans_in(lines: Iterable[TextLine], region: Region, labels: tuple[re.Pattern[str], ...]) -> list[Span]:
+    """Per line whose centre row lies in the region: its non-label characters whose centres lie in it, in order."""
+    x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
+    spans = []
+    for line in sorted(lines, key=lambda ln: (ln.cy, ln.x0)):
+        if not y0 <= line.cy <= y1 or line.recognition is None:
+            continue
+        xs = char_positions(line)
+        is_label = label_mask(line.text, labels)
+        keep = [i for i, x in enumerate(xs) if x0 <= x <= x1 and not is_label[i]]
+        if not keep:
+            continue
+        frames = line.recognition.char_frames
+        first, last = keep[0], keep[-1]
+        start = frames[first - 1] + 1 if first > 0 else 0
+        end = frames[last + 1] if last + 1 < len(frames) else line.recognition.topk_ids.shape[0]
+        spans.append(
+            Span(
+                line=line,
+                text="".join(line.text[i] for i in keep),
+                start_frame=start,
+                end_frame=end,
+                probs=tuple(line.recognition.char_probs[i] for i in keep),
+            )
+        )
+    return spans

@@ -1,0 +1,71 @@
+"""Where each value is printed, as fractions of the card (x0, y0, x1, y1).
+
+From ../shared/design/licence-layout-fractions.json (measured on real cards), widened to take in the card
+printer's offsets and the straightening error: each region is where a value's character centres may stand. Label characters are also
+removed by their text, since some label-value gaps are barely wider than the card printer's offsets.
+"""
+
+from __future__ import annotations
+
+Region = tuple[float, float, float, float]
+
+FRONT: dict[str, Region] = {
+    "number": (0.36, 0.13, 0.99, 0.255),
+    "name": (0.11, 0.235, 0.47, 0.345),
+    # Character centres: the 性别 and 国籍 labels' centres stay left of these bounds, the values' right of them.
+    "sex": (0.545, 0.235, 0.66, 0.345),
+    "nationality": (0.725, 0.235, 0.99, 0.345),
+    "address": (0.12, 0.345, 0.99, 0.525),
+    "seal": (0.02, 0.50, 0.29, 0.875),
+    "birth": (0.38, 0.525, 0.76, 0.635),
+    "issue_date": (0.38, 0.635, 0.76, 0.735),
+    "class": (0.38, 0.73, 0.74, 0.845),
+    "valid": (0.17, 0.845, 0.76, 0.99),
+    # Old-format cards split the bottom row: 有效起始日期 A (left) and 有效期限 N年 (right).
+    "valid_from_old": (0.17, 0.845, 0.47, 0.99),
+    "valid_for_old": (0.47, 0.845, 0.76, 0.99),
+}
+
+BACK: dict[str, Region] = {
+    "number": (0.36, 0.11, 0.99, 0.245),
+    "name": (0.11, 0.20, 0.47, 0.345),
+    "file_number": (0.58, 0.20, 0.99, 0.345),
+    "record": (0.12, 0.345, 0.99, 0.97),
+}
+
+# Printed labels (Chinese and English, both formats). Their characters never belong to a value.
+FRONT_LABELS = (
+    "中华人民共和国机动车驾驶证",
+    "Driving License of the People's Republic of China",
+    "证号",
+    "姓名",
+    "Name",
+    "性别",
+    "Sex",
+    "M&F",
+    "国籍",
+    "Nationality",
+    "住址",
+    "Address",
+    "出生日期",
+    "Date of Birth",
+    "Birthday",
+    "初次领证日期",
+    "Date of First Issue",
+    "Issue Date",
+    "准驾车型",
+    "Class",
+    "有效起始日期",
+    "Valid From",
+    "有效期限",
+    "Valid Period",
+    "Valid For",
+)
+# Not the front's: the record line itself says things like 至有效起始日期有效.
+BACK_LABELS = ("中华人民共和国机动车驾驶证副页", "证号", "姓名", "档案编号", "记录")
+
+# Where a small value sits: read directly when detection misses it (a lone 男/女 is easy to miss).
+FRONT_PROBES: dict[str, Region] = {
+    "sex": (0.53, 0.255, 0.64, 0.335),
+    "class": (0.40, 0.74, 0.69, 0.825),
+}

@@ -1,0 +1,97 @@
+"""Card -> CardText: detect, turn upright, recognise, and tell which page it is."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from models import OcrEngine
+
+from .straighten import turned_half
+from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
+
+DET_SIZE = (CARD_W, CARD_H)
+
+# Printed labels that only one page carries; the recogniser reads them reliably since they are big and clean.
+_PAGE_WORDS: dict[Page, tuple[str, ...]] = {
+    "front": ("出生日期", "初次领证", "准驾车型", "有效期限", "国籍", "住址", "性别", "Nationality", "Address", "Class"),
+    "back": ("副页", "档案编号", "记录"),
+}
+
+
+def crop_quad(pixels: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    w = max(4, int(round(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])))))
+    h = max(4, int(round(max(np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])))))
+    target = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    return cv2.warpPerspective(pixels, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _turn_quad(quad: np.ndarray) -> np.ndarray:
+    turned = np.stack([CARD_W - quad[:, 0], CARD_H - quad[:, 1]], axis=1)
+    return np.roll(turned, 2, axis=0).astype(np.float32)
+
+
+def upside_down_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
+    """Share of text (weighted by length) the direction classifier sees upside down."""
+    long_crops = [c for c in crops if c.shape[1] >= 2.5 * c.shape[0]] or crops
+    if not long_crops:
+        return 0.0
+    probs = engine.classifier(long_crops)
+    weights = np.array([c.shape[1] for c in long_crops], dtype=np.float64)
+    return float((probs > 0.5) @ weights / weights.sum())
+
+
+def page_of(lines: tuple[TextLine, ...]) -> Page | None:
+    text = "".join(line.text for line in lines)
+    scores = {page: sum(word in text for word in words) for page, words in _PAGE_WORDS.items()}
+    if scores["back"] and "副页" in text:
+        return "back"
+    best = max(scores, key=lambda p: scores[p])
+    return best if scores[best] >= 2 else None
+
+
+def read_card(engine: OcrEngine, card: Card) -> CardText:
+    boxes = engine.detector(card.pixels, DET_SIZE)
+    quads = [b.quad for b in boxes]
+    crops = [crop_quad(card.pixels, q) for q in quads]
+    if upside_down_vote(engine, crops) > 0.5:
+        card = turned_half(card)
+        quads = [_turn_quad(q) for q in quads]
+        crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+    text = _recognise(engine, card, quads, crops)
+    if text.page is None and quads:
+        # The classifier can be fooled by a card that is mostly short lines; the other way up costs one more pass.
+        turned = turned_half(card)
+        other = _recognise(
+            engine, turned, [_turn_quad(q) for q in quads], [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+        )
+        if other.page is not None:
+            return other
+    return text
+
+
+def _recognise(engine: OcrEngine, card: Card, quads: list[np.ndarray], crops: list[np.ndarray]) -> CardText:
+    recognitions = engine.recognizer(crops)
+    lines = tuple(
+        TextLine(text=r.text, score=r.score, box=q, recognition=r)
+        for q, r in zip(quads, recognitions)
+        if r.text.strip()
+    )
+    return CardText(card=card, lines=lines, page=page_of(lines))
+
+
+def probe_regions(engine: OcrEngine, text: CardText, regions: dict[str, tuple[float, float, float, float]]) -> CardText:
+    """Recognise the layout box of every small value that no detected line covers, and add it as a line."""
+    quads = []
+    for x0, y0, x1, y1 in regions.values():
+        cx, cy = (x0 + x1) / 2 * CARD_W, (y0 + y1) / 2 * CARD_H
+        if any(line.x0 <= cx <= line.x1 and line.y0 <= cy <= line.y1 for line in text.lines):
+            continue
+        quads.append(
+            np.array([[x0 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y1 * CARD_H], [x0 * CARD_W, y1 * CARD_H]], np.float32)
+        )
+    if not quads:
+        return text
+    probed = _recognise(engine, text.card, quads, [crop_quad(text.card.pixels, q) for q in quads])
+    return CardText(card=text.card, lines=text.lines + probed.lines, page=text.page)

@@ -1,0 +1,30 @@
+"""Image + CardQuad -> Card: the card warped flat to the canonical CARD_W x CARD_H."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .types import CARD_H, CARD_W, Card, CardQuad, Image
+
+_CANONICAL = np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], dtype=np.float32)
+
+
+def straighten(image: Image, quad: CardQuad) -> Card:
+    corners = quad.corners.astype(np.float32)
+    pixels = image.pixels
+    # Warping straight down from a card several times the canonical size aliases the fine print; shrink first.
+    span = max(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3]))
+    shrink = min(1.0, 1.5 * CARD_W / max(span, 1.0))
+    if shrink < 1.0:
+        pixels = cv2.resize(pixels, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    to_card = cv2.getPerspectiveTransform(corners * shrink, _CANONICAL)
+    card = cv2.warpPerspective(pixels, to_card, (CARD_W, CARD_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    to_image = cv2.getPerspectiveTransform(_CANONICAL, corners)
+    return Card(pixels=card, to_image=to_image)
+
+
+def turned_half(card: Card) -> Card:
+    """The same card rotated 180 degrees (read upside down)."""
+    flip = np.array([[-1, 0, CARD_W], [0, -1, CARD_H], [0, 0, 1]], dtype=np.float64)
+    return Card(pixels=cv2.rotate(card.pixels, cv2.ROTATE_180), to_image=card.to_image @ flip)

@@ -1,0 +1,41 @@
+# The two commands in the README: `make serve` and `make test`. Both build .venv from nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+# Fonts the synthetic-licence generator renders with (tests and benchmarks only; the service needs none).
+FONT_PACKAGES := fonts-noto-cjk fonts-arphic-gbsn00lp fonts-arphic-uming fonts-liberation2 fonts-dejavu-core
+FONT_CHECK := /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
+
+.PHONY: install serve test fonts bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/dlocr serve --host $(HOST) --port $(PORT)
+
+fonts:
+	@if [ -f $(FONT_CHECK) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FONT_PACKAGES) >/dev/null; \
+	else \
+		echo "The test data generator needs Debian fonts: sudo apt-get install $(FONT_PACKAGES)" >&2; exit 1; \
+	fi
+
+test: $(STAMP) fonts
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) fonts
+	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

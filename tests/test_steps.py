@@ -1,0 +1,91 @@
+"""Each pipeline step alone, on the real sample photos and the real engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pipelines import LicenceReader, ReadOptions
+from pipelines.decode import decode_image
+from pipelines.errors import RecognitionFailed
+from pipelines.locate import locate_cards
+from pipelines.read import read_card
+from pipelines.straighten import straighten
+from pipelines.types import CARD_H, CARD_W, Image
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+
+def _load(name: str) -> Image:
+    return decode_image((SAMPLES / name).read_bytes())
+
+
+def _encode(pixels: np.ndarray) -> bytes:
+    return cv2.imencode(".png", pixels)[1].tobytes()
+
+
+def test_locate_finds_both_pages_of_the_demo_photo():
+    quads = locate_cards(_load("huawei-demo-front-back.png"))
+    assert len(quads) == 2
+    centres = sorted(q.corners.mean(axis=0)[0] for q in quads)
+    assert centres[0] < 640 < centres[1]  # one card on each half of the photo
+
+
+def test_locate_on_a_scan_covers_most_of_the_image():
+    image = _load("specimen-front.jpg")
+    (quad,) = locate_cards(image)
+    area = cv2.contourArea(quad.corners)
+    assert area > 0.8 * image.width * image.height
+
+
+def test_locate_finds_nothing_on_a_plain_wooden_desk():
+    assert locate_cards(Image(np.full((600, 800, 3), (90, 130, 170), np.uint8), "png")) == []
+
+
+def test_straighten_maps_back_to_the_photo():
+    image = _load("specimen-front.jpg")
+    (quad,) = locate_cards(image)
+    card = straighten(image, quad)
+    assert card.pixels.shape == (CARD_H, CARD_W, 3)
+    back = card.map_to_image(np.array([[0, 0], [CARD_W, CARD_H]]))
+    assert np.allclose(back, quad.corners[[0, 2]], atol=1.0)
+
+
+@pytest.mark.parametrize("rotation", [None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_read_card_turns_the_card_upright(engine, rotation):
+    image = _load("specimen-front.jpg")
+    if rotation is not None:
+        image = Image(cv2.rotate(image.pixels, rotation), image.format)
+    (quad,) = locate_cards(image)
+    text = read_card(engine, straighten(image, quad))
+    assert text.page == "front"
+    title = next(line for line in text.lines if "驾驶证" in line.text)
+    assert title.cy < 0.15 * CARD_H
+
+
+def test_constrained_decoding_keeps_only_allowed_characters(engine):
+    image = _load("specimen-front.jpg")
+    text = read_card(engine, straighten(image, locate_cards(image)[0]))
+    line = next(line for line in text.lines if "2015-06-18" in line.text and "至" in line.text)
+    digits, probs, frames = line.recognition.constrained(str.isdigit)
+    assert digits == "2015061820210618"
+    assert len(probs) == len(frames) == 16
+
+
+@pytest.mark.parametrize("rotation", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180])
+def test_reader_reads_rotated_photos(reader: LicenceReader, rotation):
+    pixels = cv2.rotate(_load("specimen-front.jpg").pixels, rotation)
+    reading = reader.read(_encode(pixels), ReadOptions(side="front"))
+    assert reading.fields["number"] == "150402199902223122"
+    assert reading.fields["valid_to"] == "2021-06-18"
+
+
+def test_a_page_of_plain_text_is_not_a_licence(reader: LicenceReader):
+    page = np.full((700, 1000, 3), 255, np.uint8)
+    for i, line in enumerate(["INVOICE 2024-001", "Total amount: 1234.00", "Thank you"]):
+        cv2.putText(page, line, (60, 150 + 120 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (0, 0, 0), 3)
+    with pytest.raises(RecognitionFailed, match="no driving licence"):
+        reader.read(_encode(page), ReadOptions(side="front"))

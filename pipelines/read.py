@@ -13,10 +13,12 @@ from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 DET_SIZE = (CARD_W, CARD_H)
 
 # Printed labels that only one page carries; the recogniser reads them reliably since they are big and clean.
+# 住址/Address are left out: the vehicle licence (行驶证), the likeliest wrong upload, prints them too.
 _PAGE_WORDS: dict[Page, tuple[str, ...]] = {
-    "front": ("出生日期", "初次领证", "准驾车型", "有效期限", "国籍", "住址", "性别", "Nationality", "Address", "Class"),
-    "back": ("副页", "档案编号", "记录"),
+    "front": ("出生日期", "初次领证", "准驾车型", "有效期限", "国籍", "性别", "Nationality", "Class", "驾驶证"),
+    "back": ("副页", "档案编号", "记录", "驾驶证"),
 }
+_OTHER_DOCUMENTS = ("行驶证", "身份证", "居民身份")
 
 
 def crop_quad(pixels: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -44,6 +46,8 @@ def upside_down_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
 
 def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     text = "".join(line.text for line in lines)
+    if any(word in text for word in _OTHER_DOCUMENTS):
+        return None
     scores = {page: sum(word in text for word in words) for page, words in _PAGE_WORDS.items()}
     if scores["back"] and "副页" in text:
         return "back"

@@ -1,0 +1,1 @@
+"""HTTP front of dlocr: answers like Huawei Cloud OCR's driver-license API."""

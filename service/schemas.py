@@ -1,0 +1,131 @@
+"""Request and response bodies of the driver-license API, as Huawei documents them.
+
+The route validates the raw body with DriverLicenseRequest itself, so these models also drive /openapi.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+_FRONT_EXAMPLE = {
+    "number": "362XXXXXXXXXXXXXXXX",
+    "name": "张三",
+    "sex": "男",
+    "nationality": "中国",
+    "address": "XX省XX市XX区XX街道XX号",
+    "birth": "2000-03-06",
+    "issue_date": "2000-03-06",
+    "class": "C1",
+    "valid_from": "2004-08-26",
+    "valid_to": "2034-08-26",
+    "issuing_authority": "xxx交通管理局",
+}
+_BACK_EXAMPLE = {
+    "number": "362XXXXXXXXXXXXXXXX",
+    "name": "张三",
+    "file_number": "88000888XXXX",
+    "record": "实习期至2005年08月26日。",
+}
+
+
+class DriverLicenseRequest(BaseModel):
+    # strict: Huawei rejects "true" for a Boolean and 123 for a String, and so do we.
+    model_config = ConfigDict(
+        extra="ignore",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"image": "/9j/4AAQSkZJRgABAgEASABIAAD/4RFZRXhpZgAATU0AKgAAAA...", "side": "front",
+                 "return_issuing_authority": True},
+                {"url": "https://BucketName.obs.xxxx.com/ObjectName", "side": "back"},
+            ]
+        },
+    )
+
+    image: str | None = Field(
+        default=None,
+        description="Base64 image (JPEG, PNG, BMP, TIFF), at most 10 MB encoded; shortest side >= 100 px, "
+        "longest side <= 8000 px. An optional 'data:image/...;base64,' prefix is accepted. Exactly one of "
+        "image and url.",
+    )
+    url: str | None = Field(default=None, description="Image URL. Not supported yet: answered with AIS.0101.")
+    # Huawei treats an empty side like a missing one.
+    side: Literal["front", "back", ""] | None = Field(
+        default=None, description="front: main page, back: secondary page; empty or absent means front."
+    )
+    return_issuing_authority: bool | None = Field(
+        default=None, description="Return issuing_authority (front page). Must be a JSON boolean; default false."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> DriverLicenseRequest:
+        if (self.image is None) == (self.url is None):
+            raise ValueError("exactly one of image and url must be given")
+        return self
+
+
+class DriverLicenseFront(BaseModel):
+    """Main page (主页)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_FRONT_EXAMPLE]})
+
+    number: str = Field(description="驾驶证号 licence number")
+    name: str = Field(description="姓名 name")
+    sex: str = Field(description="性别 sex")
+    nationality: str = Field(description="国籍 nationality")
+    address: str = Field(description="住址 address")
+    birth: str = Field(description="出生日期 date of birth, YYYY-MM-DD")
+    issue_date: str = Field(description="初次领证日期 date of first issue, YYYY-MM-DD")
+    class_: str = Field(alias="class", description="准驾车型 permitted vehicle class, e.g. C1")
+    valid_from: str = Field(description="有效起始日期 start of validity, YYYY-MM-DD")
+    valid_to: str = Field(description="有效结束日期 end of validity, YYYY-MM-DD")
+    issuing_authority: str | SkipJsonSchema[None] = Field(
+        default=None, description="发证机关 issuing authority; only with return_issuing_authority=true"
+    )
+
+
+class DriverLicenseBack(BaseModel):
+    """Secondary page (副页)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_BACK_EXAMPLE]})
+
+    number: str = Field(description="驾驶证号 licence number")
+    name: str = Field(description="姓名 name")
+    file_number: str = Field(description="档案编号 file number")
+    record: str = Field(description="记录 record")
+
+
+class DriverLicenseResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"result": _FRONT_EXAMPLE}, {"result": _BACK_EXAMPLE}]}
+    )
+
+    result: DriverLicenseFront | DriverLicenseBack
+
+
+class ErrorBody(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"error_code": "AIS.0103", "error_msg": "The image size does not meet the requirements."}]
+        }
+    )
+
+    error_code: str
+    error_msg: str
+
+
+class HealthBody(BaseModel):
+    status: Literal["ok", "loading"]
+
+
+def request_body_openapi() -> dict[str, Any]:
+    """The requestBody entry for a route that reads its JSON body itself (see routes.py)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": DriverLicenseRequest.model_json_schema()}},
+        }
+    }

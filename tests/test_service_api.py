@@ -1,0 +1,153 @@
+"""The successful path: what reaches the reader, what comes back, and the service's own surfaces."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipelines.types import LicenceReading, ReadOptions
+from service.app import create_app
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    from conftest import FakeReader
+
+URL = "/v2/0123456789abcdef/ocr/driver-license"
+SAMPLES = Path("/work/shared/samples")
+IMAGE_BYTES = b"\xff\xd8\xff\xe0 not really a jpeg"
+IMAGE = base64.b64encode(IMAGE_BYTES).decode()
+
+
+def specimen_truth() -> dict[str, str]:
+    labels = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))
+    [sample] = [s for s in labels["samples"] if s["file"] == "specimen-front.jpg"]
+    return sample["ground_truth"]["front"]
+
+
+@pytest.mark.parametrize("issuing_authority", [False, True])
+def test_specimen_front_is_read(client: TestClient, issuing_authority: bool) -> None:
+    image = base64.b64encode((SAMPLES / "specimen-front.jpg").read_bytes()).decode()
+    response = client.post(URL, json={"image": image, "side": "front", "return_issuing_authority": issuing_authority})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["X-Request-Id"]
+    result = response.json()["result"]
+    truth = specimen_truth()
+    # Huawei's field order; issuing_authority only when asked for.
+    assert list(result) == [name for name in truth if issuing_authority or name != "issuing_authority"]
+    assert result["number"] == truth["number"]
+
+
+OPTIONS = {
+    "defaults": ({}, ReadOptions(side="front", return_issuing_authority=False)),
+    "side null": ({"side": None}, ReadOptions(side="front", return_issuing_authority=False)),
+    "side empty": ({"side": ""}, ReadOptions(side="front", return_issuing_authority=False)),
+    "side back": ({"side": "back"}, ReadOptions(side="back", return_issuing_authority=False)),
+    "authority true": ({"return_issuing_authority": True}, ReadOptions(side="front", return_issuing_authority=True)),
+    "authority false": ({"return_issuing_authority": False}, ReadOptions(side="front", return_issuing_authority=False)),
+    "url null, extra key": ({"url": None, "detect_direction": True}, ReadOptions(side="front")),
+}
+
+
+@pytest.mark.parametrize(("extra", "expected"), OPTIONS.values(), ids=OPTIONS.keys())
+def test_request_becomes_bytes_and_options(
+    fake_client: TestClient, fake_reader: FakeReader, extra: dict[str, Any], expected: ReadOptions
+) -> None:
+    response = fake_client.post(URL, json={"image": IMAGE, **extra})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"result": fake_reader.fields}
+    assert fake_reader.calls == [(IMAGE_BYTES, expected)]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [f"data:image/jpeg;base64,{IMAGE}", "\n".join(IMAGE[i : i + 8] for i in range(0, len(IMAGE), 8)) + "\r\n"],
+    ids=["data URI", "line breaks"],
+)
+def test_base64_wrappers_are_tolerated(fake_client: TestClient, fake_reader: FakeReader, image: str) -> None:
+    assert fake_client.post(URL, json={"image": image}).status_code == 200
+    assert fake_reader.calls[0][0] == IMAGE_BYTES
+
+
+def test_chinese_is_sent_as_utf8_not_escaped(fake_client: TestClient) -> None:
+    response = fake_client.post(URL, json={"image": IMAGE})
+    assert "谢乐桃".encode() in response.content
+
+
+def test_request_id_is_generated(fake_client: TestClient) -> None:
+    first = fake_client.post(URL, json={"image": IMAGE}).headers["X-Request-Id"]
+    second = fake_client.post(URL, json={"image": IMAGE}).headers["X-Request-Id"]
+    assert len(first) == 32 and int(first, 16) >= 0
+    assert first != second
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("abc-123-XYZ", True), ("a" * 64, True), ("a" * 65, False), ("has space", False), ("id;x=1", False), ("", False)],
+)
+def test_request_id_is_reused_only_when_sane(fake_client: TestClient, sent: str, kept: bool) -> None:
+    returned = fake_client.post(URL, json={"image": IMAGE}, headers={"X-Request-Id": sent}).headers["X-Request-Id"]
+    assert (returned == sent) is kept
+    assert returned
+
+
+def test_recognitions_in_flight_are_bounded(settings: Settings) -> None:
+    class SlowReader:
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+            self.running = self.peak = 0
+
+        def read(self, data: bytes, options: ReadOptions) -> LicenceReading:
+            with self.lock:
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+            time.sleep(0.2)
+            with self.lock:
+                self.running -= 1
+            return LicenceReading(page="front", fields={})
+
+        def warm_up(self) -> None:
+            pass
+
+    reader = SlowReader()
+    bounded = settings.model_copy(update={"max_concurrency": 2})
+    token = settings.auth_tokens[0].get_secret_value()
+    with TestClient(create_app(bounded, reader), headers={"X-Auth-Token": token}) as http:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(lambda _: http.post(URL, json={"image": IMAGE}).status_code, range(6)))
+    assert statuses == [200] * 6
+    assert reader.peak == 2
+
+
+def test_health_is_ok_once_the_reader_is_loaded(fake_client: TestClient) -> None:
+    response = fake_client.get("/health")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert response.headers["X-Request-Id"]
+
+
+def test_health_is_503_before_start_up(settings: Settings, fake_reader: FakeReader) -> None:
+    not_started = TestClient(create_app(settings, fake_reader))  # not entered: the lifespan has not run
+    response = not_started.get("/health")
+    assert (response.status_code, response.json()) == (503, {"status": "loading"})
+
+
+def test_openapi_documents_the_huawei_contract(fake_client: TestClient) -> None:
+    document = fake_client.get("/openapi.json").json()
+    operation = document["paths"]["/v2/{project_id}/ocr/driver-license"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"image", "url", "side", "return_issuing_authority"}
+    assert body["examples"]
+    assert {"200", "400", "401", "500"} <= set(operation["responses"])
+    assert "422" not in json.dumps(document["paths"])
+    schemas = document["components"]["schemas"]
+    assert "class" in schemas["DriverLicenseFront"]["properties"]
+    assert set(schemas["ErrorBody"]["properties"]) == {"error_code", "error_msg"}
+    assert document["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-Auth-Token"

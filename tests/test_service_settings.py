@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+
+from service.settings import Settings
+
+
+def test_defaults_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DLOCR_HOST", "DLOCR_AUTH_TOKENS", "DLOCR_MAX_BASE64_BYTES", "DLOCR_MAX_BODY_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.host == "127.0.0.1"
+    assert settings.auth_tokens == []
+    assert settings.max_base64_bytes == 10 * 1024 * 1024
+    assert settings.max_body_bytes == 12 * 1024 * 1024
+    assert settings.max_concurrency >= 1
+
+
+def test_engine_options_follow_the_settings() -> None:
+    options = Settings(device="cpu", intra_op_threads=3).engine_options()
+    assert (options.device, options.intra_op_threads) == ("cpu", 3)
+
+
+@pytest.mark.parametrize(("name", "value"), [("DLOCR_DEVICE", "tpu"), ("DLOCR_WORKERS", "0"), ("DLOCR_PORT", "x")])
+def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError):
+        Settings()

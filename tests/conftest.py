@@ -27,23 +27,25 @@ def reader(engine) -> LicenceReader:
 AUTH_TOKEN = "test-token-3b9f0c"
 
 
-class FakeReader:
-    """Stands in for LicenceReader in tests about HTTP rather than recognition; records what reached it."""
+class RecordingReader:
+    """The session's real LicenceReader, recording what reached it; `fail_with` injects a failure instead."""
 
-    fields = {"number": "150402199902223122", "name": "谢乐桃", "sex": "女", "class": "C1"}
-
-    def __init__(self) -> None:
+    def __init__(self, real: LicenceReader) -> None:
+        self.real = real
         self.calls: list[tuple[bytes, ReadOptions]] = []
+        self.returned: list[LicenceReading] = []
         self.fail_with: Exception | None = None
 
     def read(self, data: bytes, options: ReadOptions) -> LicenceReading:
         self.calls.append((data, options))
         if self.fail_with is not None:
             raise self.fail_with
-        return LicenceReading(page=options.side or "front", fields=dict(self.fields))
+        reading = self.real.read(data, options)
+        self.returned.append(reading)
+        return reading
 
     def warm_up(self) -> None:
-        pass
+        self.real.warm_up()
 
 
 @pytest.fixture(scope="session")
@@ -59,11 +61,12 @@ def client(settings: Settings, reader: LicenceReader) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def fake_reader() -> FakeReader:
-    return FakeReader()
+def recording_reader(reader: LicenceReader) -> RecordingReader:
+    return RecordingReader(reader)
 
 
 @pytest.fixture
-def fake_client(settings: Settings, fake_reader: FakeReader) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, fake_reader), headers={"X-Auth-Token": AUTH_TOKEN}) as http_client:
+def recording_client(settings: Settings, recording_reader: RecordingReader) -> Iterator[TestClient]:
+    """The service over the real engine, through a RecordingReader."""
+    with TestClient(create_app(settings, recording_reader), headers={"X-Auth-Token": AUTH_TOKEN}) as http_client:
         yield http_client

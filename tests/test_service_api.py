@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,11 +19,11 @@ from service.app import create_app
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from conftest import FakeReader
+    from conftest import RecordingReader
 
 URL = "/v2/0123456789abcdef/ocr/driver-license"
-SAMPLES = Path("/work/shared/samples")
-IMAGE_BYTES = b"\xff\xd8\xff\xe0 not really a jpeg"
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+IMAGE_BYTES = (SAMPLES / "specimen-front.jpg").read_bytes()
 IMAGE = base64.b64encode(IMAGE_BYTES).decode()
 
 
@@ -30,6 +31,15 @@ def specimen_truth() -> dict[str, str]:
     labels = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))
     [sample] = [s for s in labels["samples"] if s["file"] == "specimen-front.jpg"]
     return sample["ground_truth"]["front"]
+
+
+def assert_read_specimen(response: httpx.Response, reader: RecordingReader) -> dict[str, str]:
+    """A 200 that carries exactly what the real reader read last, and that is the specimen."""
+    assert response.status_code == 200, response.text
+    assert response.json() == {"result": reader.returned[-1].fields}
+    result = response.json()["result"]
+    assert result["number"] == specimen_truth()["number"]
+    return result
 
 
 @pytest.mark.parametrize("issuing_authority", [False, True])
@@ -59,12 +69,19 @@ OPTIONS = {
 
 @pytest.mark.parametrize(("extra", "expected"), OPTIONS.values(), ids=OPTIONS.keys())
 def test_request_becomes_bytes_and_options(
-    fake_client: TestClient, fake_reader: FakeReader, extra: dict[str, Any], expected: ReadOptions
+    recording_client: TestClient, recording_reader: RecordingReader, extra: dict[str, Any], expected: ReadOptions
 ) -> None:
-    response = fake_client.post(URL, json={"image": IMAGE, **extra})
-    assert response.status_code == 200, response.text
-    assert response.json() == {"result": fake_reader.fields}
-    assert fake_reader.calls == [(IMAGE_BYTES, expected)]
+    response = recording_client.post(URL, json={"image": IMAGE, **extra})
+    assert recording_reader.calls == [(IMAGE_BYTES, expected)]
+    if expected.side == "back":
+        # The specimen is a front page: the real reader says so rather than reading the wrong page.
+        assert response.status_code == 400, response.text
+        assert response.json()["error_code"] == "AIS.0105"
+        assert "back page" in response.json()["error_msg"]
+        assert recording_reader.returned == []
+        return
+    result = assert_read_specimen(response, recording_reader)
+    assert ("issuing_authority" in result) is expected.return_issuing_authority
 
 
 @pytest.mark.parametrize(
@@ -72,19 +89,22 @@ def test_request_becomes_bytes_and_options(
     [f"data:image/jpeg;base64,{IMAGE}", "\n".join(IMAGE[i : i + 8] for i in range(0, len(IMAGE), 8)) + "\r\n"],
     ids=["data URI", "line breaks"],
 )
-def test_base64_wrappers_are_tolerated(fake_client: TestClient, fake_reader: FakeReader, image: str) -> None:
-    assert fake_client.post(URL, json={"image": image}).status_code == 200
-    assert fake_reader.calls[0][0] == IMAGE_BYTES
+def test_base64_wrappers_are_tolerated(
+    recording_client: TestClient, recording_reader: RecordingReader, image: str
+) -> None:
+    assert_read_specimen(recording_client.post(URL, json={"image": image}), recording_reader)
+    assert recording_reader.calls[0][0] == IMAGE_BYTES
 
 
-def test_chinese_is_sent_as_utf8_not_escaped(fake_client: TestClient) -> None:
-    response = fake_client.post(URL, json={"image": IMAGE})
+def test_chinese_is_sent_as_utf8_not_escaped(recording_client: TestClient, recording_reader: RecordingReader) -> None:
+    response = recording_client.post(URL, json={"image": IMAGE})
+    assert assert_read_specimen(response, recording_reader)["name"] == "谢乐桃"
     assert "谢乐桃".encode() in response.content
 
 
-def test_request_id_is_generated(fake_client: TestClient) -> None:
-    first = fake_client.post(URL, json={"image": IMAGE}).headers["X-Request-Id"]
-    second = fake_client.post(URL, json={"image": IMAGE}).headers["X-Request-Id"]
+def test_request_id_is_generated(recording_client: TestClient) -> None:
+    first = recording_client.post(URL, json={"image": IMAGE}).headers["X-Request-Id"]
+    second = recording_client.post(URL, json={"image": IMAGE}).headers["X-Request-Id"]
     assert len(first) == 32 and int(first, 16) >= 0
     assert first != second
 
@@ -93,15 +113,18 @@ def test_request_id_is_generated(fake_client: TestClient) -> None:
     ("sent", "kept"),
     [("abc-123-XYZ", True), ("a" * 64, True), ("a" * 65, False), ("has space", False), ("id;x=1", False), ("", False)],
 )
-def test_request_id_is_reused_only_when_sane(fake_client: TestClient, sent: str, kept: bool) -> None:
-    returned = fake_client.post(URL, json={"image": IMAGE}, headers={"X-Request-Id": sent}).headers["X-Request-Id"]
+def test_request_id_is_reused_only_when_sane(recording_client: TestClient, sent: str, kept: bool) -> None:
+    returned = recording_client.post(URL, json={"image": IMAGE}, headers={"X-Request-Id": sent}).headers["X-Request-Id"]
     assert (returned == sent) is kept
     assert returned
 
 
-def test_recognitions_in_flight_are_bounded(settings: Settings) -> None:
+def test_recognitions_in_flight_are_bounded(settings: Settings, recording_reader: RecordingReader) -> None:
     class SlowReader:
-        def __init__(self) -> None:
+        """The real reader, held a while longer so that requests in flight overlap; counts how many do."""
+
+        def __init__(self, inner: RecordingReader) -> None:
+            self.inner = inner
             self.lock = threading.Lock()
             self.running = self.peak = 0
 
@@ -109,38 +132,44 @@ def test_recognitions_in_flight_are_bounded(settings: Settings) -> None:
             with self.lock:
                 self.running += 1
                 self.peak = max(self.peak, self.running)
-            time.sleep(0.2)
-            with self.lock:
-                self.running -= 1
-            return LicenceReading(page="front", fields={})
+            try:
+                time.sleep(0.2)
+                return self.inner.read(data, options)
+            finally:
+                with self.lock:
+                    self.running -= 1
 
         def warm_up(self) -> None:
-            pass
+            self.inner.warm_up()
 
-    reader = SlowReader()
+    reader = SlowReader(recording_reader)
     bounded = settings.model_copy(update={"max_concurrency": 2})
     token = settings.auth_tokens[0].get_secret_value()
     with TestClient(create_app(bounded, reader), headers={"X-Auth-Token": token}) as http:
+        assert_read_specimen(http.post(URL, json={"image": IMAGE}), recording_reader)  # one at a time
+        assert reader.peak == 1
         with ThreadPoolExecutor(max_workers=6) as pool:
-            statuses = list(pool.map(lambda _: http.post(URL, json={"image": IMAGE}).status_code, range(6)))
-    assert statuses == [200] * 6
+            responses = list(pool.map(lambda _: http.post(URL, json={"image": IMAGE}), range(6)))
+    assert [response.status_code for response in responses] == [200] * 6
+    assert all(response.json()["result"]["number"] == specimen_truth()["number"] for response in responses)
+    assert len(recording_reader.calls) == 7
     assert reader.peak == 2
 
 
-def test_health_is_ok_once_the_reader_is_loaded(fake_client: TestClient) -> None:
-    response = fake_client.get("/health")
+def test_health_is_ok_once_the_reader_is_loaded(recording_client: TestClient) -> None:
+    response = recording_client.get("/health")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
     assert response.headers["X-Request-Id"]
 
 
-def test_health_is_503_before_start_up(settings: Settings, fake_reader: FakeReader) -> None:
-    not_started = TestClient(create_app(settings, fake_reader))  # not entered: the lifespan has not run
+def test_health_is_503_before_start_up(settings: Settings, recording_reader: RecordingReader) -> None:
+    not_started = TestClient(create_app(settings, recording_reader))  # not entered: the lifespan has not run
     response = not_started.get("/health")
     assert (response.status_code, response.json()) == (503, {"status": "loading"})
 
 
-def test_openapi_documents_the_huawei_contract(fake_client: TestClient) -> None:
-    document = fake_client.get("/openapi.json").json()
+def test_openapi_documents_the_huawei_contract(recording_client: TestClient) -> None:
+    document = recording_client.get("/openapi.json").json()
     operation = document["paths"]["/v2/{project_id}/ocr/driver-license"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert set(body["properties"]) == {"image", "url", "side", "return_issuing_authority"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -14,19 +16,26 @@ from service.app import create_app
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from conftest import FakeReader
+    from conftest import RecordingReader
 
 URL = "/v2/0123456789abcdef/ocr/driver-license"
 TOKENS = ["first-secret-4a1d", "second-secret-77e2"]
-VALID_BODY = {"image": "/9j/4AAQ"}
+SPECIMEN = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg"
+SPECIMEN_NUMBER = "150402199902223122"  # labels.json
+VALID_BODY = {"image": base64.b64encode(SPECIMEN.read_bytes()).decode()}
 
 
 @pytest.fixture
-def anonymous(settings: Settings, fake_reader: FakeReader) -> Iterator[TestClient]:
+def anonymous(settings: Settings, recording_reader: RecordingReader) -> Iterator[TestClient]:
     """A client sending no token, to a service configured with two."""
     two_tokens = settings.model_copy(update={"auth_tokens": [SecretStr(token) for token in TOKENS]})
-    with TestClient(create_app(two_tokens, fake_reader)) as http:
+    with TestClient(create_app(two_tokens, recording_reader)) as http:
         yield http
+
+
+def assert_read(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["number"] == SPECIMEN_NUMBER
 
 
 def assert_refused(response: httpx.Response, reason: str) -> None:
@@ -39,13 +48,14 @@ def assert_refused(response: httpx.Response, reason: str) -> None:
         assert token[:6] not in response.text
 
 
-def test_missing_token_is_refused(anonymous: TestClient, fake_reader: FakeReader) -> None:
+def test_missing_token_is_refused(anonymous: TestClient, recording_reader: RecordingReader) -> None:
     assert_refused(anonymous.post(URL, json=VALID_BODY), "x-auth-token not found")
-    assert fake_reader.calls == []
+    assert recording_reader.calls == []
 
 
-def test_empty_token_counts_as_missing(anonymous: TestClient) -> None:
+def test_empty_token_counts_as_missing(anonymous: TestClient, recording_reader: RecordingReader) -> None:
     assert_refused(anonymous.post(URL, json=VALID_BODY, headers={"X-Auth-Token": ""}), "x-auth-token not found")
+    assert recording_reader.calls == []
 
 
 @pytest.mark.parametrize(
@@ -53,33 +63,41 @@ def test_empty_token_counts_as_missing(anonymous: TestClient) -> None:
     [b"wrong", TOKENS[0][:-1].encode(), (TOKENS[0] + "x").encode(), TOKENS[0].upper().encode(), b"t\xf6k\xe9n"],
     ids=["wrong", "prefix", "longer", "other case", "non-ASCII"],
 )
-def test_unknown_token_is_refused(anonymous: TestClient, fake_reader: FakeReader, presented: bytes) -> None:
+def test_unknown_token_is_refused(anonymous: TestClient, recording_reader: RecordingReader, presented: bytes) -> None:
     assert_refused(anonymous.post(URL, json=VALID_BODY, headers={"X-Auth-Token": presented}), "unknown token")
-    assert fake_reader.calls == []
+    assert recording_reader.calls == []
 
 
-def test_authentication_comes_before_the_body_is_looked_at(anonymous: TestClient) -> None:
+def test_authentication_comes_before_the_body_is_looked_at(
+    anonymous: TestClient, recording_reader: RecordingReader
+) -> None:
     response = anonymous.post(URL, content=b"not json", headers={"Content-Type": "application/json"})
     assert_refused(response, "x-auth-token not found")
+    assert recording_reader.calls == []
 
 
 @pytest.mark.parametrize("token", TOKENS)
-def test_each_configured_token_passes_to_the_next_stage(anonymous: TestClient, token: str) -> None:
+def test_each_configured_token_passes_to_the_next_stage(
+    anonymous: TestClient, recording_reader: RecordingReader, token: str
+) -> None:
     invalid = anonymous.post(URL, json={"side": "left"}, headers={"X-Auth-Token": token})
     assert (invalid.status_code, invalid.json()["error_code"]) == (400, "AIS.0101")
-    valid = anonymous.post(URL, json=VALID_BODY, headers={"X-Auth-Token": token})
-    assert valid.status_code == 200
+    assert recording_reader.calls == []
+    assert_read(anonymous.post(URL, json=VALID_BODY, headers={"X-Auth-Token": token}))
+    assert len(recording_reader.calls) == 1
 
 
 def test_a_refusal_does_not_stick(anonymous: TestClient) -> None:
     assert anonymous.post(URL, json=VALID_BODY, headers={"X-Auth-Token": "wrong"}).status_code == 401
-    assert anonymous.post(URL, json=VALID_BODY, headers={"X-Auth-Token": TOKENS[1]}).status_code == 200
+    assert_read(anonymous.post(URL, json=VALID_BODY, headers={"X-Auth-Token": TOKENS[1]}))
 
 
-def test_without_configured_tokens_no_header_is_needed(settings: Settings, fake_reader: FakeReader) -> None:
-    with TestClient(create_app(settings.model_copy(update={"auth_tokens": []}), fake_reader)) as http:
-        assert http.post(URL, json=VALID_BODY).status_code == 200
-        assert http.post(URL, json=VALID_BODY, headers={"X-Auth-Token": "anything"}).status_code == 200
+def test_without_configured_tokens_no_header_is_needed(
+    settings: Settings, recording_reader: RecordingReader
+) -> None:
+    with TestClient(create_app(settings.model_copy(update={"auth_tokens": []}), recording_reader)) as http:
+        assert_read(http.post(URL, json=VALID_BODY))
+        assert_read(http.post(URL, json=VALID_BODY, headers={"X-Auth-Token": "anything"}))
 
 
 @pytest.mark.parametrize("path", ["/health", "/openapi.json"])

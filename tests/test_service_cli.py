@@ -19,10 +19,10 @@ from service import cli
 from service.app import app_from_env
 
 if TYPE_CHECKING:
-    from conftest import FakeReader
+    from conftest import RecordingReader
 
 REPO = Path(__file__).resolve().parents[1]
-SPECIMEN = Path("/work/shared/samples/specimen-front.jpg")
+SPECIMEN = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg"
 
 
 @pytest.fixture(autouse=True)
@@ -111,44 +111,55 @@ def test_app_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 @pytest.fixture
-def fake_engine(monkeypatch: pytest.MonkeyPatch, fake_reader: FakeReader) -> FakeReader:
-    monkeypatch.setattr(cli, "load_reader", lambda settings: fake_reader)
-    return fake_reader
+def cli_reader(monkeypatch: pytest.MonkeyPatch, recording_reader: RecordingReader) -> RecordingReader:
+    """`dlocr read` over the session's real engine (through a RecordingReader) instead of loading it again."""
+    monkeypatch.setattr(cli, "load_reader", lambda settings: recording_reader)
+    return recording_reader
 
 
-def test_read_prints_the_api_answer(fake_engine: FakeReader, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    image = tmp_path / "card.jpg"
-    image.write_bytes(b"image bytes")
-    assert cli.main(["read", str(image), "--side", "back", "--issuing-authority"]) == 0
+def test_read_prints_the_api_answer(cli_reader: RecordingReader, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["read", str(SPECIMEN), "--side", "front", "--issuing-authority"]) == 0
     out = capsys.readouterr().out
-    assert json.loads(out) == {"result": fake_engine.fields}
+    assert json.loads(out) == {"result": cli_reader.returned[-1].fields}
+    result = json.loads(out)["result"]
+    assert (result["number"], result["name"]) == ("150402199902223122", "谢乐桃")
+    assert result["issuing_authority"] == "河北省秦皇岛市公安局交通警察支队"
     assert "谢乐桃" in out  # not \u-escaped
-    assert fake_engine.calls == [(b"image bytes", ReadOptions(side="back", return_issuing_authority=True))]
+    assert cli_reader.calls == [(SPECIMEN.read_bytes(), ReadOptions(side="front", return_issuing_authority=True))]
 
 
-def test_read_defaults_to_the_front_page(fake_engine: FakeReader, tmp_path: Path) -> None:
-    image = tmp_path / "card.jpg"
-    image.write_bytes(b"image bytes")
-    assert cli.main(["read", str(image)]) == 0
-    assert fake_engine.calls[0][1] == ReadOptions(side="front", return_issuing_authority=False)
+def test_read_defaults_to_the_front_page(cli_reader: RecordingReader, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["read", str(SPECIMEN)]) == 0
+    assert cli_reader.calls == [(SPECIMEN.read_bytes(), ReadOptions(side="front", return_issuing_authority=False))]
+    result = json.loads(capsys.readouterr().out)["result"]
+    assert result["number"] == "150402199902223122"
+    assert "issuing_authority" not in result
+
+
+def test_read_side_reaches_the_reader(cli_reader: RecordingReader, capsys: pytest.CaptureFixture[str]) -> None:
+    # The specimen shows only the front page: the real reader refuses to call it the back page.
+    assert cli.main(["read", str(SPECIMEN), "--side", "back"]) == 1
+    assert cli_reader.calls == [(SPECIMEN.read_bytes(), ReadOptions(side="back", return_issuing_authority=False))]
+    error = json.loads(capsys.readouterr().out)
+    assert error["error_code"] == "AIS.0105"
+    assert "back page" in error["error_msg"]
 
 
 def test_read_failure_prints_the_error_json(
-    fake_engine: FakeReader, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_reader: RecordingReader, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake_engine.fail_with = PoorQuality()
-    image = tmp_path / "card.jpg"
-    image.write_bytes(b"image bytes")
-    assert cli.main(["read", str(image)]) == 1
+    cli_reader.fail_with = PoorQuality()
+    assert cli.main(["read", str(SPECIMEN)]) == 1
     assert json.loads(capsys.readouterr().out) == {"error_code": "AIS.0104", "error_msg": PoorQuality.message}
+    assert len(cli_reader.calls) == 1 and cli_reader.returned == []
 
 
 def test_read_missing_file_is_a_usage_error(
-    fake_engine: FakeReader, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_reader: RecordingReader, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["read", str(tmp_path / "missing.jpg")]) == 2
     assert "cannot read" in capsys.readouterr().err
-    assert fake_engine.calls == []
+    assert cli_reader.calls == []
 
 
 def test_read_specimen_with_the_real_engine(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
@@ -19,10 +20,14 @@ from service.logs import JsonFormatter
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from conftest import FakeReader
+    from conftest import RecordingReader
 
 URL = "/v2/0123456789abcdef/ocr/driver-license"
 A_PIXEL_PNG = base64.b64encode(cv2.imencode(".png", np.zeros((1, 1, 3), np.uint8))[1].tobytes()).decode()
+SPECIMEN = base64.b64encode(
+    (Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg").read_bytes()
+).decode()
+SPECIMEN_NUMBER = "150402199902223122"  # labels.json
 
 
 def b64_image(ext: str, height: int, width: int) -> str:
@@ -48,9 +53,12 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
 
 
 def assert_still_serving(http: TestClient) -> None:
-    response = post(http, {"image": A_PIXEL_PNG})
+    """The specimen is still read, and the answer is exactly what the real reader read."""
+    reader: RecordingReader = http.app.state.reader
+    response = post(http, {"image": SPECIMEN})
     assert response.status_code == 200, response.text
-    assert response.json() == {"result": http.app.state.reader.fields}
+    assert response.json() == {"result": reader.returned[-1].fields}
+    assert response.json()["result"]["number"] == SPECIMEN_NUMBER
 
 
 INVALID_PARAMETER_BODIES = {
@@ -77,23 +85,27 @@ INVALID_PARAMETER_BODIES = {
 
 @pytest.mark.parametrize("body", INVALID_PARAMETER_BODIES.values(), ids=INVALID_PARAMETER_BODIES.keys())
 def test_invalid_parameter_is_ais_0101_before_recognition(
-    fake_client: TestClient, fake_reader: FakeReader, body: Any
+    recording_client: TestClient, recording_reader: RecordingReader, body: Any
 ) -> None:
-    assert_error(post(fake_client, body), 400, "AIS.0101")
-    assert fake_reader.calls == []
-    assert_still_serving(fake_client)
+    assert_error(post(recording_client, body), 400, "AIS.0101")
+    assert recording_reader.calls == []
+    assert_still_serving(recording_client)
 
 
-def test_url_is_refused_with_a_reason(fake_client: TestClient) -> None:
-    response = post(fake_client, {"url": "https://example.com/a.jpg"})
+def test_url_is_refused_with_a_reason(recording_client: TestClient, recording_reader: RecordingReader) -> None:
+    response = post(recording_client, {"url": "https://example.com/a.jpg"})
     assert "url input is not supported yet" in response.json()["error_msg"]
+    assert recording_reader.calls == []
 
 
-def test_validation_message_names_the_field_not_its_value(fake_client: TestClient) -> None:
-    response = post(fake_client, {"image": A_PIXEL_PNG, "side": "left-side-value"})
+def test_validation_message_names_the_field_not_its_value(
+    recording_client: TestClient, recording_reader: RecordingReader
+) -> None:
+    response = post(recording_client, {"image": A_PIXEL_PNG, "side": "left-side-value"})
     message = response.json()["error_msg"]
     assert "side" in message
     assert "left-side-value" not in message
+    assert recording_reader.calls == []
 
 
 NOT_BASE64 = {
@@ -107,27 +119,29 @@ NOT_BASE64 = {
 
 @pytest.mark.parametrize("image", NOT_BASE64.values(), ids=NOT_BASE64.keys())
 def test_invalid_base64_is_ais_0102_before_recognition(
-    fake_client: TestClient, fake_reader: FakeReader, image: str
+    recording_client: TestClient, recording_reader: RecordingReader, image: str
 ) -> None:
-    assert_error(post(fake_client, {"image": image}), 400, "AIS.0102")
-    assert fake_reader.calls == []
-    assert_still_serving(fake_client)
+    assert_error(post(recording_client, {"image": image}), 400, "AIS.0102")
+    assert recording_reader.calls == []
+    assert_still_serving(recording_client)
 
 
 def test_base64_over_the_limit_is_ais_0103_before_decoding(
-    fake_client: TestClient, fake_reader: FakeReader, settings: Settings
+    recording_client: TestClient, recording_reader: RecordingReader, settings: Settings
 ) -> None:
-    assert_error(post(fake_client, {"image": "A" * (settings.max_base64_bytes + 4)}), 400, "AIS.0103")
-    assert fake_reader.calls == []
-    assert_still_serving(fake_client)
+    assert_error(post(recording_client, {"image": "A" * (settings.max_base64_bytes + 4)}), 400, "AIS.0103")
+    assert recording_reader.calls == []
+    assert_still_serving(recording_client)
 
 
-def test_body_over_the_limit_is_the_gateways_413(settings: Settings, fake_reader: FakeReader) -> None:
-    small = settings.model_copy(update={"max_body_bytes": 1000})
+def test_body_over_the_limit_is_the_gateways_413(settings: Settings, recording_reader: RecordingReader) -> None:
+    # Room for the specimen's body and little more, so that the service can be seen to still serve.
+    limit = len(json.dumps({"image": SPECIMEN})) + 100
+    small = settings.model_copy(update={"max_body_bytes": limit})
     headers = {"X-Auth-Token": settings.auth_tokens[0].get_secret_value()}
-    with TestClient(create_app(small, fake_reader), headers=headers) as http:
-        assert_error(post(http, {"image": "A" * 2000}), 413, "APIG.0201")
-        assert fake_reader.calls == []
+    with TestClient(create_app(small, recording_reader), headers=headers) as http:
+        assert_error(post(http, {"image": "A" * (limit + 1000)}), 413, "APIG.0201")
+        assert recording_reader.calls == []
         assert_still_serving(http)
 
 
@@ -136,22 +150,23 @@ def test_body_over_the_limit_is_the_gateways_413(settings: Settings, fake_reader
     [(PoorQuality(), 400, "AIS.0104"), (RecognitionFailed("no card found"), 400, "AIS.0105")],
 )
 def test_pipeline_errors_keep_their_code_and_message(
-    fake_client: TestClient, fake_reader: FakeReader, error: Exception, status: int, code: str
+    recording_client: TestClient, recording_reader: RecordingReader, error: Exception, status: int, code: str
 ) -> None:
-    fake_reader.fail_with = error
-    response = post(fake_client, {"image": A_PIXEL_PNG})
+    recording_reader.fail_with = error  # injected: the specimen reads fine
+    response = post(recording_client, {"image": SPECIMEN})
     assert_error(response, status, code)
     assert response.json()["error_msg"] == str(error)
-    fake_reader.fail_with = None
-    assert_still_serving(fake_client)
+    assert len(recording_reader.calls) == 1
+    recording_reader.fail_with = None
+    assert_still_serving(recording_client)
 
 
 def test_unexpected_exception_is_a_500_without_details(
-    fake_client: TestClient, fake_reader: FakeReader, caplog: pytest.LogCaptureFixture
+    recording_client: TestClient, recording_reader: RecordingReader, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake_reader.fail_with = RuntimeError("internal detail 8c1e")
+    recording_reader.fail_with = RuntimeError("internal detail 8c1e")  # injected
     with caplog.at_level(logging.INFO, logger="dlocr"):
-        response = post(fake_client, {"image": A_PIXEL_PNG}, headers={"X-Request-Id": "trace-500"})
+        response = post(recording_client, {"image": SPECIMEN}, headers={"X-Request-Id": "trace-500"})
     assert_error(response, 500, "AIS.0500")
     assert "internal detail 8c1e" not in response.text
     assert response.headers["X-Request-Id"] == "trace-500"
@@ -159,8 +174,8 @@ def test_unexpected_exception_is_a_500_without_details(
     assert logged.request_id == "trace-500"
     [access] = [r for r in caplog.records if r.name == "dlocr.access"]
     assert (access.status, access.error_code) == (500, "AIS.0500")
-    fake_reader.fail_with = None
-    assert_still_serving(fake_client)
+    recording_reader.fail_with = None
+    assert_still_serving(recording_client)
 
 
 @pytest.mark.parametrize(
@@ -171,9 +186,12 @@ def test_unexpected_exception_is_a_500_without_details(
         ("GET", URL, 404),  # Huawei's gateway routes on method and path together
     ],
 )
-def test_unknown_route_is_apig_0101(fake_client: TestClient, method: str, path: str, status: int) -> None:
-    assert_error(fake_client.request(method, path), status, "APIG.0101")
-    assert_still_serving(fake_client)
+def test_unknown_route_is_apig_0101(
+    recording_client: TestClient, recording_reader: RecordingReader, method: str, path: str, status: int
+) -> None:
+    assert_error(recording_client.request(method, path), status, "APIG.0101")
+    assert recording_reader.calls == []
+    assert_still_serving(recording_client)
 
 
 # -- through the real engine: pipelines/decode.py decides these ------------------------------------------------
@@ -201,9 +219,10 @@ def test_image_outside_the_size_limits_is_ais_0103(client: TestClient, height: i
 
 
 def test_logs_hold_no_image_token_or_fields(
-    fake_client: TestClient, settings: Settings, caplog: pytest.LogCaptureFixture
+    recording_client: TestClient, recording_reader: RecordingReader, settings: Settings,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    image = b64_image(".jpg", 120, 160)
+    image = SPECIMEN
     token = settings.auth_tokens[0].get_secret_value()
     requests = [
         ({"image": image}, {}),
@@ -214,12 +233,14 @@ def test_logs_hold_no_image_token_or_fields(
     ]
     with caplog.at_level(logging.DEBUG):
         for body, headers in requests:
-            post(fake_client, body, headers=headers)
+            post(recording_client, body, headers=headers)
 
     logged = "\n".join(JsonFormatter().format(record) for record in caplog.records)
     assert image[:64] not in logged and image[-64:] not in logged
     assert token not in logged
-    for value in fake_client.app.state.reader.fields.values():
+    [read, _] = recording_reader.returned  # the two 200s below, read for real
+    assert read.fields["number"] == SPECIMEN_NUMBER
+    for value in read.fields.values():
         assert value not in logged
 
     access = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "dlocr.access"]

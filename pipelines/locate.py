@@ -14,29 +14,53 @@ from .types import CardQuad, Image
 
 WORK_SIDE = 800  # the mask is computed on a copy this size: plenty for a quad, cheap for a 8000 px photo
 MIN_AREA_FRACTION = 0.01
-CARD_ASPECT = 88 / 60
+# Lab a* (green-red axis, 128 neutral): the paper measures 110-122 across printers, inks and white balances,
+# while desks, cloth and skin sit at 125 and above. Stricter cut-offs are tried when a greenish background
+# merges with the card.
+GREEN_CUTOFFS = (124, 120, 116, 112)
+MIN_GREEN = 95  # below: saturated green (a desk mat, a plant), not the pale paper
+MAX_SATURATION = 110
+MIN_LIGHTNESS = 50
+GOOD_FILL = 0.85
 
-# OpenCV HSV: hue 0-180. The paper spans yellow-green (~30) to cyan (~100) across printers and white balances.
-HUE_RANGE = (22, 105)
-MIN_SATURATION = 14
-MIN_VALUE = 50
 
-
-def card_mask(bgr: np.ndarray) -> np.ndarray:
-    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    mask = ((h >= HUE_RANGE[0]) & (h <= HUE_RANGE[1]) & (s >= MIN_SATURATION) & (v >= MIN_VALUE)).astype(np.uint8)
+def card_mask(bgr: np.ndarray, cutoff: int) -> np.ndarray:
+    lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB)
+    sat = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)[..., 1]
+    a = lab[..., 1]
+    mask = ((a <= cutoff) & (a >= MIN_GREEN) & (sat <= MAX_SATURATION) & (lab[..., 0] >= MIN_LIGHTNESS)).astype(np.uint8)
     k = max(3, int(round(max(bgr.shape[:2]) / 100)))
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-    return mask
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
 
 
 def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
     """The card-like regions, largest first, as quads in the original image's pixels."""
     scale = min(1.0, WORK_SIDE / max(image.width, image.height))
     small = cv2.resize(image.pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image.pixels
-    mask = card_mask(small)
+    best: list[CardQuad] = []
+    for cutoff in GREEN_CUTOFFS:
+        quads = _quads_in(card_mask(small, cutoff), max_cards)
+        if quads and (not best or _quality(quads) > _quality(best)):
+            best = quads
+        if best and min(q.score for q in best) >= GOOD_FILL and not _spans_image(best[0], small.shape):
+            break
+    return [CardQuad(corners=(q.corners / scale).astype(np.float32), score=q.score) for q in best]
+
+
+def _quality(quads: list[CardQuad]) -> float:
+    return quads[0].score
+
+
+def _spans_image(quad: CardQuad, shape: tuple[int, ...]) -> bool:
+    """A quad touching three image borders is usually card and background merged, not a tight scan."""
+    h, w = shape[:2]
+    c = quad.corners
+    touches = (c[:, 0].min() < 2) + (c[:, 1].min() < 2) + (c[:, 0].max() > w - 3) + (c[:, 1].max() > h - 3)
+    return touches >= 3
+
+
+def _quads_in(mask: np.ndarray, max_cards: int) -> list[CardQuad]:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     min_area = MIN_AREA_FRACTION * mask.shape[0] * mask.shape[1]
     quads: list[CardQuad] = []
@@ -47,7 +71,8 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
         quad = fit_quad(contour.reshape(-1, 2).astype(np.float32))
         if quad is None or not _card_shaped(quad, area):
             continue
-        quads.append(CardQuad(corners=(quad / scale).astype(np.float32), score=float(area / cv2.contourArea(quad))))
+        fill = min(1.0, float(area / cv2.contourArea(quad)))
+        quads.append(CardQuad(corners=quad, score=fill))
         if len(quads) == max_cards:
             break
     return quads

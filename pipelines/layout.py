@@ -67,5 +67,6 @@ BACK_LABELS = ("中华人民共和国机动车驾驶证副页", "证号", "姓�
 # Where a small value sits: read directly when detection misses it (a lone 男/女 is easy to miss).
 FRONT_PROBES: dict[str, Region] = {
     "sex": (0.53, 0.255, 0.64, 0.335),
+    "nationality": (0.745, 0.255, 0.87, 0.335),
     "class": (0.40, 0.74, 0.69, 0.825),
 }

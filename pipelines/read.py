@@ -7,6 +7,7 @@ import numpy as np
 
 from models import OcrEngine
 
+from .align import layout_to_card
 from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 
@@ -85,16 +86,27 @@ def _recognise(engine: OcrEngine, card: Card, quads: list[np.ndarray], crops: li
     return CardText(card=card, lines=lines, page=page_of(lines))
 
 
-def probe_regions(engine: OcrEngine, text: CardText, regions: dict[str, tuple[float, float, float, float]]) -> CardText:
+# A probe region this much covered by a detected line was read already; probing it again would read it twice.
+PROBE_COVERED = 0.3
+
+
+def _overlap(box: np.ndarray, quad: np.ndarray) -> float:
+    """Share of the quad's bounding box that the box's bounding box covers."""
+    ix = min(box[:, 0].max(), quad[:, 0].max()) - max(box[:, 0].min(), quad[:, 0].min())
+    iy = min(box[:, 1].max(), quad[:, 1].max()) - max(box[:, 1].min(), quad[:, 1].min())
+    area = np.ptp(quad[:, 0]) * np.ptp(quad[:, 1])
+    return float(max(ix, 0) * max(iy, 0) / max(area, 1e-6))
+
+
+def probe_regions(
+    engine: OcrEngine, text: CardText, regions: dict[str, tuple[float, float, float, float]], align: np.ndarray
+) -> CardText:
     """Recognise the layout box of every small value that no detected line covers, and add it as a line."""
     quads = []
-    for x0, y0, x1, y1 in regions.values():
-        cx, cy = (x0 + x1) / 2 * CARD_W, (y0 + y1) / 2 * CARD_H
-        if any(line.x0 <= cx <= line.x1 and line.y0 <= cy <= line.y1 for line in text.lines):
-            continue
-        quads.append(
-            np.array([[x0 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y1 * CARD_H], [x0 * CARD_W, y1 * CARD_H]], np.float32)
-        )
+    for region in regions.values():
+        quad = layout_to_card(align, region)
+        if not any(_overlap(line.box, quad) > PROBE_COVERED for line in text.lines):
+            quads.append(quad)
     if not quads:
         return text
     probed = _recognise(engine, text.card, quads, [crop_quad(text.card.pixels, q) for q in quads])

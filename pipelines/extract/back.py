@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..layout import BACK, BACK_LABELS
 from ..types import TextLine
 from .fields import FieldReading, read_chinese, read_digits, read_id_number
@@ -12,8 +14,8 @@ FILE_NUMBER_LENGTH = 12
 _LABELS = label_patterns(BACK_LABELS)
 
 
-def extract_back(lines: tuple[TextLine, ...]) -> dict[str, FieldReading]:
-    region = {name: spans_in(lines, box, _LABELS) for name, box in BACK.items()}
+def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, FieldReading]:
+    region = {name: spans_in(lines, box, _LABELS, align) for name, box in BACK.items()}
     fields = {
         "number": read_id_number(region["number"]),
         "name": read_chinese(region["name"], extra="·"),

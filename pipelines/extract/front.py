@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ..gazetteer import closest_authority
 from ..layout import FRONT, FRONT_LABELS
 from ..types import TextLine
@@ -28,8 +30,8 @@ LONG_TERM = "长期"
 _LABELS = label_patterns(FRONT_LABELS)
 
 
-def extract_front(lines: tuple[TextLine, ...], with_authority: bool) -> dict[str, FieldReading]:
-    region = {name: spans_in(lines, box, _LABELS) for name, box in FRONT.items()}
+def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority: bool) -> dict[str, FieldReading]:
+    region = {name: spans_in(lines, box, _LABELS, align) for name, box in FRONT.items()}
     fields: dict[str, FieldReading | None] = {
         "number": read_id_number(region["number"]),
         "name": read_chinese(region["name"], extra="·"),
@@ -64,7 +66,7 @@ def read_class(spans: list[Span]) -> FieldReading | None:
 
 def read_validity(region: dict[str, list[Span]]) -> dict[str, FieldReading | None]:
     """Both formats: 'A 至 B' / 'A 至 长期', or the old 有效起始日期 A + 有效期限 N年|长期."""
-    spans = region["valid"]
+    spans = sorted(region["valid"], key=lambda span: span.line.x0)  # one row: the start date is the left one
     text = "".join(s.text for s in spans)
     dates = read_dates(spans)
     duration = re.search(r"(\d{1,2})\s*年", "".join(s.text for s in region["valid_for_old"]))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..layout import Region
@@ -63,16 +64,21 @@ def label_mask(text: str, labels: tuple[re.Pattern[str], ...]) -> list[bool]:
     return mask
 
 
-def spans_in(lines: Iterable[TextLine], region: Region, labels: tuple[re.Pattern[str], ...]) -> list[Span]:
-    """Per line whose centre row lies in the region: its non-label characters whose centres lie in it, in order."""
+def spans_in(
+    lines: Iterable[TextLine], region: Region, labels: tuple[re.Pattern[str], ...], align: np.ndarray
+) -> list[Span]:
+    """Per line: its non-label characters whose centres, aligned to the layout (3x3 `align`), lie in the region."""
     x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
     spans = []
     for line in sorted(lines, key=lambda ln: (ln.cy, ln.x0)):
-        if not y0 <= line.cy <= y1 or line.recognition is None:
+        if line.recognition is None or not line.text:
             continue
-        xs = char_positions(line)
+        points = np.stack([char_positions(line), np.full(len(line.text), line.cy)], axis=1)
+        points = cv2.perspectiveTransform(points.reshape(-1, 1, 2), align).reshape(-1, 2)
         is_label = label_mask(line.text, labels)
-        keep = [i for i, x in enumerate(xs) if x0 <= x <= x1 and not is_label[i]]
+        keep = [
+            i for i, (x, y) in enumerate(points) if x0 <= x <= x1 and y0 <= y <= y1 and not is_label[i]
+        ]
         if not keep:
             continue
         frames = line.recognition.char_frames

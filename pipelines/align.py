@@ -1,0 +1,129 @@
+"""Printed labels as anchors: the affine that takes card pixels to layout pixels.
+
+Straightening leaves a few percent of error when a card edge is hidden, rounded or merged with its background,
+and a card printer shifts its values by a few tenths of a millimetre. The printed labels stand at fixed
+places on the stock, so fitting their observed centres to the layout absorbs both before regions are applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import cv2
+import numpy as np
+
+from .extract.lines import char_positions
+from .types import CARD_H, CARD_W, Page, TextLine
+
+Anchors = dict[str, tuple[float, float]]
+
+# Label centres as card fractions (../shared/design/licence-layout-fractions.json).
+FRONT_ANCHORS: Anchors = {
+    "中华人民共和国机动车驾驶证": (0.505, 0.087),
+    "证号": (0.335, 0.199),
+    "姓名": (0.080, 0.279),
+    "性别": (0.505, 0.277),
+    "国籍": (0.674, 0.277),
+    "Nationality": (0.689, 0.316),
+    "住址": (0.081, 0.379),
+    "Address": (0.092, 0.428),
+    "出生日期": (0.334, 0.575),
+    "初次领证日期": (0.360, 0.674),
+    "准驾车型": (0.333, 0.779),
+}
+FRONT_NEW_ANCHORS: Anchors = {"有效期限": (0.117, 0.889), "Valid Period": (0.118, 0.931)}
+FRONT_OLD_ANCHORS: Anchors = {"有效起始日期": (0.144, 0.891), "有效期限": (0.536, 0.888)}
+BACK_ANCHORS: Anchors = {
+    "中华人民共和国机动车驾驶证副页": (0.493, 0.079),
+    "证号": (0.325, 0.185),
+    "姓名": (0.089, 0.292),
+    "档案编号": (0.543, 0.291),
+    "记录": (0.093, 0.434),
+}
+
+IDENTITY = np.eye(3)
+RANSAC_PX = 12.0
+# A fit that moves a card corner further than this means straightening went wrong (an edge hidden or merged
+# with the background): the card is straightened again from the labels rather than read through a big warp.
+RESTRAIGHTEN_SHIFT = 0.04
+
+
+def anchors_for(page: Page, lines: Iterable[TextLine]) -> Anchors:
+    if page == "back":
+        return BACK_ANCHORS
+    old = any("有效起始日期" in line.text for line in lines)
+    return {**FRONT_ANCHORS, **(FRONT_OLD_ANCHORS if old else FRONT_NEW_ANCHORS)}
+
+
+def observed_anchors(lines: Iterable[TextLine], anchors: Anchors) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (where the label is on this card, where the layout puts it), in card pixels."""
+    seen, expected = [], []
+    for label, (fx, fy) in anchors.items():
+        pattern = re.compile(r"\s*".join(re.escape(ch) for ch in label if not ch.isspace()), re.IGNORECASE)
+        for line in lines:
+            m = pattern.search(line.text)
+            if m is None or line.recognition is None:
+                continue
+            xs = char_positions(line)[m.start() : m.end()]
+            seen.append((float(xs.mean()), line.cy))
+            expected.append((fx * CARD_W, fy * CARD_H))
+            break
+    return np.array(seen, np.float32).reshape(-1, 2), np.array(expected, np.float32).reshape(-1, 2)
+
+
+def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> np.ndarray:
+    """3x3 homography from card pixels to layout pixels; the identity when the labels do not support a fit.
+
+    Five or more labels pin a full homography; fewer, an affine or a similarity, which is all they can pin.
+    """
+    seen, expected = observed_anchors(list(lines), anchors)
+    n = len(seen)
+    if n >= 5:
+        matrix, inliers = cv2.findHomography(seen, expected, cv2.RANSAC, RANSAC_PX)
+    elif n >= 3:
+        matrix, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
+    elif n == 2:
+        matrix, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
+    else:
+        return IDENTITY
+    if matrix is None or int(inliers.sum()) < min(n, 3):
+        return IDENTITY
+    if matrix.shape == (2, 3):
+        matrix = np.vstack([matrix, [0.0, 0.0, 1.0]])
+    return matrix if _plausible(matrix) else IDENTITY
+
+
+def _card_corners() -> np.ndarray:
+    return np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], np.float64)
+
+
+def _plausible(matrix: np.ndarray) -> bool:
+    """The card, seen through the fit, must stay a convex quad of sensible size."""
+    corners = apply(matrix, _card_corners()).astype(np.float32)
+    if not cv2.isContourConvex(corners):
+        return False
+    ratio = cv2.contourArea(corners) / (CARD_W * CARD_H)
+    return 0.25 < ratio < 4.0
+
+
+def corner_shift(matrix: np.ndarray) -> float:
+    """How far the fit moves the card's corners, as a fraction of the card's width."""
+    corners = _card_corners()
+    return float(np.abs(apply(matrix, corners) - corners).max() / CARD_W)
+
+
+def needs_restraightening(matrix: np.ndarray) -> bool:
+    return corner_shift(matrix) > RESTRAIGHTEN_SHIFT
+
+
+def apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    pts = np.asarray(points, np.float64).reshape(-1, 1, 2)
+    return cv2.perspectiveTransform(pts, matrix).reshape(-1, 2)
+
+
+def layout_to_card(matrix: np.ndarray, region: tuple[float, float, float, float]) -> np.ndarray:
+    """A layout region's corners (TL, TR, BR, BL) in card pixels: through the inverse of the alignment."""
+    x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    return apply(np.linalg.inv(matrix), corners).astype(np.float32)

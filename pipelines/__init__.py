@@ -13,7 +13,7 @@ from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
-from .locate import locate_cards
+from .locate import locate_by_text, locate_cards
 from .layout import FRONT_PROBES
 from .read import probe_regions, read_card
 from .straighten import straighten
@@ -67,34 +67,39 @@ class LicenceReader:
         return again, fit_alignment(again.lines, anchors_for(again.page, again.lines))
 
     def _find_page(self, image: Image, wanted: Page | None) -> CardText:
-        quads = locate_cards(image) or [_whole_image(image)]
-        cards = [straighten(image, q) for q in quads]
-        if wanted is not None and len(cards) > 1:
-            # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
-            cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted == "front")
         found: list[CardText] = []
-        for card in cards:
-            text = read_card(self.engine, card)
-            if text.page is not None and (wanted is None or text.page == wanted):
-                return text
-            found.append(text)
+        text = self._read_candidates(image, locate_cards(image), wanted, found)
+        if text is None:
+            # The card's colour did not stand out (a green desk, a pale print, a grey copy): find it by its text.
+            text = self._read_candidates(image, locate_by_text(image, self.engine.detector), wanted, found)
+        if text is not None:
+            return text
         pages = {t.page for t in found if t.page is not None}
-        if pages:
+        if pages and wanted is not None:
             other = pages.pop()
             raise RecognitionFailed(
                 f"Recognition failed: the {PAGE_NAMES[wanted]} was asked for but the image shows the {PAGE_NAMES[other]}."
             )
         raise RecognitionFailed("Recognition failed: no driving licence was found in the image.")
 
+    def _read_candidates(
+        self, image: Image, quads: list[CardQuad], wanted: Page | None, found: list[CardText]
+    ) -> CardText | None:
+        cards = [straighten(image, q) for q in quads]
+        if wanted is not None and len(cards) > 1:
+            # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
+            cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted == "front")
+        for card in cards:
+            text = read_card(self.engine, card)
+            if text.page is not None and (wanted is None or text.page == wanted):
+                return text
+            found.append(text)
+        return None
+
 
 def _answer(fields: dict[str, FieldReading], order: tuple[str, ...], options: ReadOptions) -> dict[str, str]:
     wanted = [name for name in order if name != "issuing_authority" or options.return_issuing_authority]
     return {name: fields[name].value if name in fields else "" for name in wanted}
-
-
-def _whole_image(image: Image) -> CardQuad:
-    w, h = image.width, image.height
-    return CardQuad(corners=np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32), score=0.0)
 
 
 def _red_fraction(pixels: np.ndarray) -> float:

@@ -7,8 +7,12 @@ the photo at the bottom right (which is not green and nearly touches two edges) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
+
+from models import DetectedBox
 
 from .types import CardQuad, Image
 
@@ -22,6 +26,7 @@ MIN_GREEN = 95  # below: saturated green (a desk mat, a plant), not the pale pap
 MAX_SATURATION = 110
 MIN_LIGHTNESS = 50
 GOOD_FILL = 0.85
+BORDER_MARGIN = 5  # a* units: how much greener than a greenish background the card must be
 
 
 def card_mask(bgr: np.ndarray, cutoff: int) -> np.ndarray:
@@ -39,13 +44,21 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
     scale = min(1.0, WORK_SIDE / max(image.width, image.height))
     small = cv2.resize(image.pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image.pixels
     best: list[CardQuad] = []
-    for cutoff in GREEN_CUTOFFS:
+    for cutoff in _cutoffs(small):
         quads = _quads_in(card_mask(small, cutoff), max_cards)
         if quads and (not best or _quality(quads) > _quality(best)):
             best = quads
         if best and min(q.score for q in best) >= GOOD_FILL and not _spans_image(best[0], small.shape):
             break
     return [CardQuad(corners=(q.corners / scale).astype(np.float32), score=q.score) for q in best]
+
+
+def _cutoffs(bgr: np.ndarray) -> list[int]:
+    """Fixed cut-offs, led by one just greener than the photo's border when that border is itself greenish."""
+    ring = np.concatenate([bgr[:4].reshape(-1, 3), bgr[-4:].reshape(-1, 3), bgr[:, :4].reshape(-1, 3), bgr[:, -4:].reshape(-1, 3)])
+    border_a = int(np.median(cv2.cvtColor(ring.reshape(-1, 1, 3), cv2.COLOR_BGR2LAB)[:, 0, 1]))
+    lead = [border_a - BORDER_MARGIN] if MIN_GREEN < border_a - BORDER_MARGIN < GREEN_CUTOFFS[0] else []
+    return lead + list(GREEN_CUTOFFS)
 
 
 def _quality(quads: list[CardQuad]) -> float:
@@ -147,3 +160,35 @@ def _card_shaped(quad: np.ndarray, outline_area: float) -> bool:
     aspect = (top + bottom) / max(right + left, 1e-6)
     # Perspective can squeeze a 1.47 card a lot; a square or a long strip is something else.
     return 0.9 < aspect < 2.6
+
+
+TEXT_WORK_SIDE = 960
+# Printed text covers the card from about 5% to 95% of each side; the card edge lies this much further out.
+TEXT_TO_CARD_MARGIN = 0.06
+
+
+def locate_by_text(image: Image, detect: Callable[[np.ndarray], list[DetectedBox]]) -> list[CardQuad]:
+    """Fallback for cards whose colour the background shares: the largest cluster of text lines, grown to the edge.
+
+    Only roughly right; the label alignment that follows straightens the card again along its real edges.
+    """
+    scale = min(1.0, TEXT_WORK_SIDE / max(image.width, image.height))
+    small = cv2.resize(image.pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image.pixels
+    boxes = detect(small)
+    if len(boxes) < 3:
+        return []
+    heights = [min(np.linalg.norm(b.quad[3] - b.quad[0]), np.linalg.norm(b.quad[1] - b.quad[0])) for b in boxes]
+    gap = max(3, int(3 * np.median(heights)))
+    mask = np.zeros(small.shape[:2], np.uint8)
+    for b in boxes:
+        cv2.fillPoly(mask, [b.quad.astype(np.int32)], 1)
+    clusters = cv2.dilate(mask, np.ones((gap, gap), np.uint8))
+    count, labels = cv2.connectedComponents(clusters)
+    if count < 2:
+        return []
+    largest = 1 + int(np.argmax([(mask[labels == i]).sum() for i in range(1, count)]))
+    points = np.argwhere((labels == largest) & (mask > 0))[:, ::-1].astype(np.float32)
+    (cx, cy), (w, h), angle = cv2.minAreaRect(points)
+    grow = 1 + 2 * TEXT_TO_CARD_MARGIN
+    quad = cv2.boxPoints(((cx, cy), (w * grow, h * grow), angle)) / scale
+    return [CardQuad(corners=order_corners(quad.astype(np.float32)), score=0.0)]

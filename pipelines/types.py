@@ -71,6 +71,7 @@ class TextLine:
     score: float
     box: np.ndarray  # (4, 2) card pixels, TL TR BR BL
     recognition: object = field(repr=False, default=None)  # models.Recognition, for constrained re-decoding
+    probe: bool = False  # read from a layout box rather than found by the detector
 
     @property
     def x0(self) -> float:

@@ -6,8 +6,8 @@ import numpy as np
 
 from ..layout import BACK, BACK_LABELS
 from ..types import TextLine
-from .fields import FieldReading, read_chinese, read_digits, read_id_number
-from .lines import label_patterns, spans_in
+from .fields import FieldReading, is_cjk, read_chinese, read_digits, read_id_number
+from .lines import Span, label_patterns, spans_in
 
 BACK_FIELDS = ("number", "name", "file_number", "record")
 FILE_NUMBER_LENGTH = 12
@@ -25,8 +25,17 @@ def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, Fi
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def read_record(spans) -> FieldReading | None:
-    text = "".join(span.text for span in spans).replace(" ", "")
-    if not text:
+# What a record line is written with; the dotted rules it sits on read as '.', '_' or '-'.
+_RECORD_PUNCTUATION = "。，、：；（）()"
+
+
+def read_record(spans: list[Span]) -> FieldReading | None:
+    kept = [
+        (ch, p)
+        for span in spans
+        for ch, p in zip(span.text, span.probs)
+        if is_cjk(ch) or ch.isdigit() or ch in _RECORD_PUNCTUATION
+    ]
+    if not any(is_cjk(ch) for ch, _ in kept):
         return None
-    return FieldReading(text, min(p for span in spans for p in span.probs), tuple(spans))
+    return FieldReading("".join(ch for ch, _ in kept), min(p for _, p in kept), tuple(spans))

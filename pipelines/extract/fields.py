@@ -39,6 +39,15 @@ def read_chinese(spans: list[Span], extra: str = "") -> FieldReading | None:
     return _join(spans, lambda ch: is_cjk(ch) or ch in extra)
 
 
+def read_first_chinese(spans: list[Span]) -> FieldReading | None:
+    """A short one-line value: the first span that holds Chinese characters, never several spans joined."""
+    for span in spans:
+        reading = read_chinese([span])
+        if reading is not None:
+            return reading
+    return None
+
+
 def read_address(spans: list[Span]) -> FieldReading | None:
     return _join(spans, lambda ch: is_cjk(ch) or ch.isalnum() or ch in "-()（）·")
 

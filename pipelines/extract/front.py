@@ -14,6 +14,7 @@ from .fields import (
     FieldReading,
     read_address,
     read_chinese,
+    read_first_chinese,
     read_choice,
     read_dates,
     read_id_number,
@@ -35,17 +36,22 @@ def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority
     fields: dict[str, FieldReading | None] = {
         "number": read_id_number(region["number"]),
         "name": read_chinese(region["name"], extra="·"),
-        "sex": read_choice(region["sex"], "男女"),
-        "nationality": read_chinese(region["nationality"]),
+        "sex": read_choice(_probes_first(region["sex"]), "男女"),
+        "nationality": read_first_chinese(_probes_first(region["nationality"])),
         "address": read_address(region["address"]),
         "birth": _single_date(region["birth"]),
         "issue_date": _single_date(region["issue_date"]),
-        "class": read_class(region["class"]),
+        "class": read_class(_probes_first(region["class"])),
     }
     fields.update(read_validity(region))
     if with_authority:
         fields["issuing_authority"] = read_authority(region["seal"])
     return {name: value for name, value in fields.items() if value is not None}
+
+
+def _probes_first(spans: list[Span]) -> list[Span]:
+    """A probe reads exactly the value's box; a detected line there may be the value merged with its neighbours."""
+    return sorted(spans, key=lambda span: not span.line.probe)
 
 
 def _single_date(spans: list[Span]) -> FieldReading | None:

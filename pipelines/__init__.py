@@ -7,7 +7,7 @@ import numpy as np
 
 from models import OcrEngine
 
-from .align import anchors_for, fit_alignment, layout_to_card, needs_restraightening
+from .align import Alignment, anchors_for, fit_alignment, layout_to_card
 from .decode import decode_image
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
@@ -44,9 +44,10 @@ class LicenceReader:
         text = self._find_page(image, options.side)
         page = text.page
         assert page is not None
-        align = fit_alignment(text.lines, anchors_for(page, text.lines))
-        if needs_restraightening(align):
-            text, align = self._restraighten(image, text, align)
+        alignment = fit_alignment(text.lines, anchors_for(page, text.lines))
+        if alignment.calls_for_restraightening:
+            text, alignment = self._restraighten(image, text, alignment)
+        align = alignment.matrix
         if page == "front":
             text = probe_regions(self.engine, text, FRONT_PROBES, align)
             fields = extract_front(text.lines, align, options.return_issuing_authority)
@@ -58,13 +59,14 @@ class LicenceReader:
             raise PoorQuality("The image quality is too poor: the licence was found but its fields could not be read.")
         return LicenceReading(page=page, fields=_answer(fields, order, options))
 
-    def _restraighten(self, image: Image, text: CardText, align: np.ndarray) -> tuple[CardText, np.ndarray]:
-        """Straighten again along the card edges the labels imply, and read that card instead if it is the same page."""
-        corners = text.card.map_to_image(layout_to_card(align, (0.0, 0.0, 1.0, 1.0)))
+    def _restraighten(self, image: Image, text: CardText, alignment: Alignment) -> tuple[CardText, Alignment]:
+        """Straighten again along the card edges the labels imply; keep that reading if it lines up better."""
+        corners = text.card.map_to_image(layout_to_card(alignment.matrix, (0.0, 0.0, 1.0, 1.0)))
         again = read_card(self.engine, straighten(image, CardQuad(corners=corners.astype(np.float32), score=0.0)))
         if again.page != text.page:
-            return text, align
-        return again, fit_alignment(again.lines, anchors_for(again.page, again.lines))
+            return text, alignment
+        realigned = fit_alignment(again.lines, anchors_for(again.page, again.lines))
+        return (again, realigned) if realigned.better_than(alignment) else (text, alignment)
 
     def _find_page(self, image: Image, wanted: Page | None) -> CardText:
         found: list[CardText] = []

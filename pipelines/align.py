@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -72,8 +73,28 @@ def observed_anchors(lines: Iterable[TextLine], anchors: Anchors) -> tuple[np.nd
     return np.array(seen, np.float32).reshape(-1, 2), np.array(expected, np.float32).reshape(-1, 2)
 
 
-def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> np.ndarray:
-    """3x3 homography from card pixels to layout pixels; the identity when the labels do not support a fit.
+@dataclass(frozen=True)
+class Alignment:
+    matrix: np.ndarray  # 3x3, card pixels -> layout pixels
+    anchors: int  # labels that supported it (0: the identity, nothing to go on)
+
+    @property
+    def shift(self) -> float:
+        """How far the fit moves the card's corners, as a fraction of the card's width."""
+        corners = _card_corners()
+        return float(np.abs(apply(self.matrix, corners) - corners).max() / CARD_W)
+
+    @property
+    def calls_for_restraightening(self) -> bool:
+        # Two labels pin only a similarity: too little to re-straighten a card from.
+        return self.anchors >= 3 and self.shift > RESTRAIGHTEN_SHIFT
+
+    def better_than(self, other: Alignment) -> bool:
+        return self.anchors >= other.anchors and self.shift < other.shift
+
+
+def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> Alignment:
+    """Homography from card pixels to layout pixels; the identity when the labels do not support a fit.
 
     Five or more labels pin a full homography; fewer, an affine or a similarity, which is all they can pin.
     """
@@ -86,12 +107,12 @@ def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> np.ndarray:
     elif n == 2:
         matrix, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
     else:
-        return IDENTITY
+        return Alignment(IDENTITY, 0)
     if matrix is None or int(inliers.sum()) < min(n, 3):
-        return IDENTITY
+        return Alignment(IDENTITY, 0)
     if matrix.shape == (2, 3):
         matrix = np.vstack([matrix, [0.0, 0.0, 1.0]])
-    return matrix if _plausible(matrix) else IDENTITY
+    return Alignment(matrix, int(inliers.sum())) if _plausible(matrix) else Alignment(IDENTITY, 0)
 
 
 def _card_corners() -> np.ndarray:
@@ -105,16 +126,6 @@ def _plausible(matrix: np.ndarray) -> bool:
         return False
     ratio = cv2.contourArea(corners) / (CARD_W * CARD_H)
     return 0.25 < ratio < 4.0
-
-
-def corner_shift(matrix: np.ndarray) -> float:
-    """How far the fit moves the card's corners, as a fraction of the card's width."""
-    corners = _card_corners()
-    return float(np.abs(apply(matrix, corners) - corners).max() / CARD_W)
-
-
-def needs_restraightening(matrix: np.ndarray) -> bool:
-    return corner_shift(matrix) > RESTRAIGHTEN_SHIFT
 
 
 def apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -7,14 +7,13 @@ places on the stock, so fitting their observed centres to the layout absorbs bot
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .extract.lines import char_positions
+from .extract.lines import Label, char_positions
 from .types import CARD_H, CARD_W, Page, TextLine
 
 Anchors = dict[str, tuple[float, float]]
@@ -60,14 +59,14 @@ def anchors_for(page: Page, lines: Iterable[TextLine]) -> Anchors:
 def observed_anchors(lines: Iterable[TextLine], anchors: Anchors) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (where the label is on this card, where the layout puts it), in card pixels."""
     seen, expected = [], []
-    for label, (fx, fy) in anchors.items():
-        pattern = re.compile(r"\s*".join(re.escape(ch) for ch in label if not ch.isspace()), re.IGNORECASE)
+    for text, (fx, fy) in anchors.items():
+        label = Label.of(text)
         for line in lines:
-            m = pattern.search(line.text)
-            if m is None or line.recognition is None:
+            found = label.find_all(line.text) if line.recognition is not None else []
+            if not found:
                 continue
-            xs = char_positions(line)[m.start() : m.end()]
-            seen.append((float(xs.mean()), line.cy))
+            start, end = found[0]
+            seen.append((float(char_positions(line)[start:end].mean()), line.cy))
             expected.append((fx * CARD_W, fy * CARD_H))
             break
     return np.array(seen, np.float32).reshape(-1, 2), np.array(expected, np.float32).reshape(-1, 2)
@@ -96,11 +95,14 @@ class Alignment:
 def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> Alignment:
     """Homography from card pixels to layout pixels; the identity when the labels do not support a fit.
 
-    Five or more labels pin a full homography; fewer, an affine or a similarity, which is all they can pin.
+    A homography needs labels spread over the card (six or more, over half its height at least): from labels
+    bunched in one band its perspective terms swing the far side of the card wildly. Otherwise an affine, or a
+    similarity from two labels.
     """
     seen, expected = observed_anchors(list(lines), anchors)
     n = len(seen)
-    if n >= 5:
+    spread = float(np.ptp(expected[:, 1])) / CARD_H if n else 0.0
+    if n >= 6 and spread >= 0.5:
         matrix, inliers = cv2.findHomography(seen, expected, cv2.RANSAC, RANSAC_PX)
     elif n >= 3:
         matrix, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)

@@ -69,4 +69,6 @@ FRONT_PROBES: dict[str, Region] = {
     "sex": (0.53, 0.255, 0.64, 0.335),
     "nationality": (0.745, 0.255, 0.87, 0.335),
     "class": (0.40, 0.74, 0.69, 0.825),
+    # A wrapped address may leave one or two characters on the second line: too short for the detector.
+    "address_line2": (0.13, 0.445, 0.45, 0.515),
 }

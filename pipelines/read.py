@@ -8,16 +8,17 @@ import numpy as np
 from models import OcrEngine
 
 from .align import layout_to_card
+from .extract.lines import Label, labels_of
 from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 
 DET_SIZE = (CARD_W, CARD_H)
 
-# Printed labels that only one page carries; the recogniser reads them reliably since they are big and clean.
-# 住址/Address are left out: the vehicle licence (行驶证), the likeliest wrong upload, prints them too.
-_PAGE_WORDS: dict[Page, tuple[str, ...]] = {
-    "front": ("出生日期", "初次领证", "准驾车型", "有效期限", "国籍", "性别", "Nationality", "Class", "驾驶证"),
-    "back": ("副页", "档案编号", "记录", "驾驶证"),
+# Printed labels that only one page carries. 住址/Address are left out: the vehicle licence (行驶证), the
+# likeliest wrong upload, prints them too.
+_PAGE_WORDS: dict[Page, tuple[Label, ...]] = {
+    "front": labels_of(("出生日期", "初次领证", "准驾车型", "有效期限", "国籍", "性别", "Nationality", "Class", "驾驶证")),
+    "back": labels_of(("中华人民共和国机动车驾驶证副页", "副页", "档案编号", "记录", "驾驶证")),
 }
 _OTHER_DOCUMENTS = ("行驶证", "身份证", "居民身份")
 
@@ -49,8 +50,8 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     text = "".join(line.text for line in lines)
     if any(word in text for word in _OTHER_DOCUMENTS):
         return None
-    scores = {page: sum(word in text for word in words) for page, words in _PAGE_WORDS.items()}
-    if scores["back"] and "副页" in text:
+    scores = {page: sum(bool(word.find_all(text)) for word in words) for page, words in _PAGE_WORDS.items()}
+    if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text):
         return "back"
     best = max(scores, key=lambda p: scores[p])
     return best if scores[best] >= 2 else None

@@ -7,11 +7,11 @@ import numpy as np
 from ..layout import BACK, BACK_LABELS
 from ..types import TextLine
 from .fields import FieldReading, is_cjk, read_chinese, read_digits, read_id_number
-from .lines import Span, label_patterns, spans_in
+from .lines import Span, labels_of, spans_in
 
 BACK_FIELDS = ("number", "name", "file_number", "record")
 FILE_NUMBER_LENGTH = 12
-_LABELS = label_patterns(BACK_LABELS)
+_LABELS = labels_of(BACK_LABELS)
 
 
 def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, FieldReading]:

@@ -20,7 +20,7 @@ from .fields import (
     read_id_number,
     is_cjk,
 )
-from .lines import Span, label_patterns, spans_in
+from .lines import Span, labels_of, spans_in
 
 FRONT_FIELDS = (
     "number", "name", "sex", "nationality", "address", "birth", "issue_date", "class",
@@ -28,7 +28,7 @@ FRONT_FIELDS = (
 )  # fmt: skip
 
 LONG_TERM = "长期"
-_LABELS = label_patterns(FRONT_LABELS)
+_LABELS = labels_of(FRONT_LABELS)
 
 
 def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority: bool) -> dict[str, FieldReading]:
@@ -38,7 +38,7 @@ def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority
         "name": read_chinese(region["name"], extra="·"),
         "sex": read_choice(_probes_first(region["sex"]), "男女"),
         "nationality": read_first_chinese(_probes_first(region["nationality"])),
-        "address": read_address(region["address"]),
+        "address": read_address(_address_spans(region["address"])),
         "birth": _single_date(region["birth"]),
         "issue_date": _single_date(region["issue_date"]),
         "class": read_class(_probes_first(region["class"])),
@@ -52,6 +52,20 @@ def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority
 def _probes_first(spans: list[Span]) -> list[Span]:
     """A probe reads exactly the value's box; a detected line there may be the value merged with its neighbours."""
     return sorted(spans, key=lambda span: not span.line.probe)
+
+
+# Below this a probe of the (usually empty) second address line is reading the guilloche, not ink.
+PROBE_MIN_PROB = 0.6
+
+
+def _address_spans(spans: list[Span]) -> list[Span]:
+    """Detected address lines, plus the second-line probe when nothing was detected there."""
+    detected = [s for s in spans if not s.line.probe]
+    probes = [s for s in spans if s.line.probe and s.confidence >= PROBE_MIN_PROB]
+    if not detected:
+        return probes
+    lowest = max(s.line.cy for s in detected)
+    return detected + [p for p in probes if p.line.y0 > lowest]
 
 
 def _single_date(spans: list[Span]) -> FieldReading | None:

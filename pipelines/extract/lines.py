@@ -13,10 +13,35 @@ from ..layout import Region
 from ..types import CARD_H, CARD_W, TextLine
 
 
-def label_patterns(labels: Iterable[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(
-        re.compile(r"\s*".join(re.escape(ch) for ch in label if not ch.isspace()), re.IGNORECASE) for label in labels
-    )
+@dataclass(frozen=True)
+class Label:
+    """A printed label as the recogniser may return it: spacing and case free; one character wrong in a long
+    Chinese label (档来编号 for 档案编号) still counts, since a blurred label is still where the label is."""
+
+    text: str
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, text: str) -> Label:
+        return cls(text, re.compile(r"\s*".join(re.escape(ch) for ch in text if not ch.isspace()), re.IGNORECASE))
+
+    @property
+    def tolerant(self) -> bool:
+        return len(self.text) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in self.text)
+
+    def find_all(self, text: str) -> list[tuple[int, int]]:
+        found = [(m.start(), m.end()) for m in self.pattern.finditer(text)]
+        if found or not self.tolerant:
+            return found
+        n = len(self.text)
+        for i in range(len(text) - n + 1):
+            if sum(a != b for a, b in zip(text[i : i + n], self.text)) <= 1:
+                return [(i, i + n)]
+        return []
+
+
+def labels_of(texts: Iterable[str]) -> tuple[Label, ...]:
+    return tuple(Label.of(text) for text in texts)
 
 
 @dataclass(frozen=True)
@@ -55,17 +80,17 @@ def char_positions(line: TextLine) -> np.ndarray:
     return np.array([tl[0] + (tr[0] - tl[0]) * rec.char_x(i) / length for i in range(len(line.text))])
 
 
-def label_mask(text: str, labels: tuple[re.Pattern[str], ...]) -> list[bool]:
+def label_mask(text: str, labels: tuple[Label, ...]) -> list[bool]:
     mask = [False] * len(text)
-    for pattern in labels:
-        for m in pattern.finditer(text):
-            for i in range(m.start(), m.end()):
+    for label in labels:
+        for start, end in label.find_all(text):
+            for i in range(start, end):
                 mask[i] = True
     return mask
 
 
 def spans_in(
-    lines: Iterable[TextLine], region: Region, labels: tuple[re.Pattern[str], ...], align: np.ndarray
+    lines: Iterable[TextLine], region: Region, labels: tuple[Label, ...], align: np.ndarray
 ) -> list[Span]:
     """Per line: its non-label characters whose centres, aligned to the layout (3x3 `align`), lie in the region."""
     x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H

@@ -44,6 +44,7 @@ BACK_ANCHORS: Anchors = {
 
 IDENTITY = np.eye(3)
 RANSAC_PX = 12.0
+HOMOGRAPHY_GAIN = 0.6  # a homography must cut the labels' residual to this share of the affine's to be used
 # A fit that moves a card corner further than this means straightening went wrong (an edge hidden or merged
 # with the background): the card is straightened again from the labels rather than read through a big warp.
 RESTRAIGHTEN_SHIFT = 0.04
@@ -93,28 +94,35 @@ class Alignment:
 
 
 def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> Alignment:
-    """Homography from card pixels to layout pixels; the identity when the labels do not support a fit.
+    """Card pixels -> layout pixels; the identity when the labels do not support a fit.
 
-    A homography needs labels spread over the card (six or more, over half its height at least): from labels
-    bunched in one band its perspective terms swing the far side of the card wildly. Otherwise an affine, or a
-    similarity from two labels.
+    An affine (a similarity from two labels) unless a homography explains the labels much better: label
+    centres are only known to a few pixels, and with no labels at the card's right edge a homography's
+    perspective terms would swing that side by several percent on a card that needs no correction at all.
     """
     seen, expected = observed_anchors(list(lines), anchors)
     n = len(seen)
-    spread = float(np.ptp(expected[:, 1])) / CARD_H if n else 0.0
-    if n >= 6 and spread >= 0.5:
-        matrix, inliers = cv2.findHomography(seen, expected, cv2.RANSAC, RANSAC_PX)
-    elif n >= 3:
-        matrix, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
-    elif n == 2:
-        matrix, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
+    if n < 2:
+        return Alignment(IDENTITY, 0)
+    if n >= 3:
+        affine, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
     else:
+        affine, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
+    if affine is None or int(inliers.sum()) < min(n, 3):
         return Alignment(IDENTITY, 0)
-    if matrix is None or int(inliers.sum()) < min(n, 3):
-        return Alignment(IDENTITY, 0)
-    if matrix.shape == (2, 3):
-        matrix = np.vstack([matrix, [0.0, 0.0, 1.0]])
-    return Alignment(matrix, int(inliers.sum())) if _plausible(matrix) else Alignment(IDENTITY, 0)
+    best, used = np.vstack([affine, [0.0, 0.0, 1.0]]), int(inliers.sum())
+    spread = float(np.ptp(expected[:, 1])) / CARD_H
+    if n >= 6 and spread >= 0.5:
+        homography, h_inliers = cv2.findHomography(seen, expected, cv2.RANSAC, RANSAC_PX)
+        if homography is not None and int(h_inliers.sum()) >= used:
+            keep = h_inliers.ravel().astype(bool)
+            if _residual(homography, seen[keep], expected[keep]) < HOMOGRAPHY_GAIN * _residual(best, seen[keep], expected[keep]):
+                best, used = homography, int(h_inliers.sum())
+    return Alignment(best, used) if _plausible(best) else Alignment(IDENTITY, 0)
+
+
+def _residual(matrix: np.ndarray, seen: np.ndarray, expected: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.sum((apply(matrix, seen) - expected) ** 2, axis=1))))
 
 
 def _card_corners() -> np.ndarray:

@@ -1,0 +1,71 @@
+"""Label anchors and the alignment they give, on hand-made lines with real recognitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.align import FRONT_ANCHORS, anchors_for, apply, fit_alignment, layout_to_card
+from pipelines.decode import decode_image
+from pipelines.extract.lines import Label, label_mask, labels_of
+from pipelines.locate import locate_cards
+from pipelines.read import read_card
+from pipelines.straighten import straighten
+from pipelines.types import CARD_H, CARD_W, CardText, TextLine
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg"
+
+
+@pytest.fixture(scope="module")
+def specimen(engine) -> CardText:
+    image = decode_image(SAMPLE.read_bytes())
+    return read_card(engine, straighten(image, locate_cards(image)[0]))
+
+
+def _shifted(text: CardText, dx: float, dy: float, scale: float) -> tuple[TextLine, ...]:
+    moved = []
+    for line in text.lines:
+        box = line.box * scale + np.array([dx, dy], np.float32)
+        moved.append(TextLine(line.text, line.score, box.astype(np.float32), line.recognition))
+    return tuple(moved)
+
+
+def test_the_layout_reference_card_needs_almost_no_correction(specimen: CardText):
+    alignment = fit_alignment(specimen.lines, anchors_for("front", specimen.lines))
+    assert alignment.anchors >= 8
+    assert alignment.shift < 0.02
+    assert not alignment.calls_for_restraightening
+
+
+def test_a_misplaced_card_is_pulled_back_onto_the_layout(specimen: CardText):
+    # Lines 40 px right, 25 px down and 8% larger: as if straightening had missed the card's edges.
+    lines = _shifted(specimen, 40, 25, 1.08)
+    alignment = fit_alignment(lines, anchors_for("front", lines))
+    assert alignment.calls_for_restraightening
+    title = next(line for line in lines if "驾驶证" in line.text)
+    mapped = apply(alignment.matrix, np.array([[title.cx, title.cy]]))[0]
+    expected = np.array(FRONT_ANCHORS["中华人民共和国机动车驾驶证"]) * [CARD_W, CARD_H]
+    assert np.abs(mapped - expected).max() < 12
+
+
+def test_layout_regions_map_back_onto_the_card(specimen: CardText):
+    lines = _shifted(specimen, 40, 25, 1.0)
+    alignment = fit_alignment(lines, anchors_for("front", lines))
+    quad = layout_to_card(alignment.matrix, (0.0, 0.0, 1.0, 1.0))
+    assert np.allclose(quad[0], [40, 25], atol=12)
+
+
+def test_too_few_labels_give_the_identity():
+    alignment = fit_alignment((), FRONT_ANCHORS)
+    assert alignment.anchors == 0
+    assert np.array_equal(alignment.matrix, np.eye(3))
+
+
+def test_labels_tolerate_one_wrong_character_in_long_chinese_labels():
+    assert Label.of("档案编号").find_all("档来编号894048553200") == [(0, 4)]
+    assert Label.of("证号").find_all("证乡") == []
+    assert Label.of("Date of Birth").find_all("DateofBirth.") == [(0, 11)]
+    mask = label_mask("出生日期1955-09-14", labels_of(["出生日期"]))
+    assert mask == [True] * 4 + [False] * 10

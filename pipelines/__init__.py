@@ -13,11 +13,12 @@ from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
-from .locate import locate_by_text, locate_cards
+from .locate import locate_by_text, locate_cards, order_corners
 from .layout import FRONT_PROBES
 from .read import probe_regions, read_card
 from .straighten import straighten
-from .types import CARD_H, CARD_W, CardQuad, CardText, Image, LicenceReading, Page, ReadOptions
+from .timing import StageTimer
+from .types import CARD_H, CARD_W, Card, CardQuad, CardText, Image, LicenceReading, Page, ReadOptions
 
 __all__ = ["LicenceReader", "LicenceReading", "ReadOptions"]
 
@@ -40,24 +41,34 @@ class LicenceReader:
         self.engine.classifier([blank[260:320, 280:600]])
 
     def read(self, data: bytes, options: ReadOptions) -> LicenceReading:
-        image = decode_image(data)
-        text = self._find_page(image, options.side)
+        timer = StageTimer()
+        with timer.stage("decode"):
+            image = decode_image(data)
+        text = self._find_page(image, options.side, timer)
         page = text.page
         assert page is not None
-        alignment = fit_alignment(text.lines, anchors_for(page, text.lines))
-        if alignment.calls_for_restraightening:
-            text, alignment = self._restraighten(image, text, alignment)
-        align = alignment.matrix
-        if page == "front":
-            text = probe_regions(self.engine, text, FRONT_PROBES, align)
-            fields = extract_front(text.lines, align, options.return_issuing_authority)
-            order = FRONT_FIELDS
-        else:
-            fields = extract_back(text.lines, align)
-            order = BACK_FIELDS
+        with timer.stage("extract"):
+            alignment = fit_alignment(text.lines, anchors_for(page, text.lines))
+            if alignment.calls_for_restraightening:
+                text, alignment = self._restraighten(image, text, alignment)
+            align = alignment.matrix
+            if page == "front":
+                text = probe_regions(self.engine, text, FRONT_PROBES, align)
+                fields = extract_front(text.lines, align, options.return_issuing_authority)
+                order = FRONT_FIELDS
+            else:
+                fields = extract_back(text.lines, align)
+                order = BACK_FIELDS
         if len(fields) < MIN_FIELDS[page]:
             raise PoorQuality("The image quality is too poor: the licence was found but its fields could not be read.")
-        return LicenceReading(page=page, fields=_answer(fields, order, options))
+        answer = _answer(fields, order, options)
+        return LicenceReading(
+            page=page,
+            fields=answer,
+            locations={name: _location(text.card, fields[name]) for name in answer if name in fields},
+            confidence={name: round(fields[name].confidence, 4) if name in fields else 0.0 for name in answer},
+            timings=timer.seconds,
+        )
 
     def _restraighten(self, image: Image, text: CardText, alignment: Alignment) -> tuple[CardText, Alignment]:
         """Straighten again along the card edges the labels imply; keep that reading if it lines up better."""
@@ -68,12 +79,16 @@ class LicenceReader:
         realigned = fit_alignment(again.lines, anchors_for(again.page, again.lines))
         return (again, realigned) if realigned.better_than(alignment) else (text, alignment)
 
-    def _find_page(self, image: Image, wanted: Page | None) -> CardText:
+    def _find_page(self, image: Image, wanted: Page | None, timer: StageTimer) -> CardText:
         found: list[CardText] = []
-        text = self._read_candidates(image, locate_cards(image), wanted, found)
+        with timer.stage("locate"):
+            quads = locate_cards(image)
+        text = self._read_candidates(image, quads, wanted, found, timer)
         if text is None:
             # The card's colour did not stand out (a green desk, a pale print, a grey copy): find it by its text.
-            text = self._read_candidates(image, locate_by_text(image, self.engine.detector), wanted, found)
+            with timer.stage("locate"):
+                quads = locate_by_text(image, self.engine.detector)
+            text = self._read_candidates(image, quads, wanted, found, timer)
         if text is not None:
             return text
         pages = {t.page for t in found if t.page is not None}
@@ -85,14 +100,16 @@ class LicenceReader:
         raise RecognitionFailed("Recognition failed: no driving licence was found in the image.")
 
     def _read_candidates(
-        self, image: Image, quads: list[CardQuad], wanted: Page | None, found: list[CardText]
+        self, image: Image, quads: list[CardQuad], wanted: Page | None, found: list[CardText], timer: StageTimer
     ) -> CardText | None:
-        cards = [straighten(image, q) for q in quads]
-        if wanted is not None and len(cards) > 1:
-            # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
-            cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted == "front")
+        with timer.stage("locate"):
+            cards = [straighten(image, q) for q in quads]
+            if wanted is not None and len(cards) > 1:
+                # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
+                cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted == "front")
         for card in cards:
-            text = read_card(self.engine, card)
+            with timer.stage("read"):
+                text = read_card(self.engine, card)
             if text.page is not None and (wanted is None or text.page == wanted):
                 return text
             found.append(text)
@@ -102,6 +119,13 @@ class LicenceReader:
 def _answer(fields: dict[str, FieldReading], order: tuple[str, ...], options: ReadOptions) -> dict[str, str]:
     wanted = [name for name in order if name != "issuing_authority" or options.return_issuing_authority]
     return {name: fields[name].value if name in fields else "" for name in wanted}
+
+
+def _location(card: Card, reading: FieldReading) -> list[list[float]]:
+    """The field's spans as one quadrilateral in the original image: the smallest rotated box around them."""
+    points = card.map_to_image(np.vstack([span.quad() for span in reading.spans]))
+    corners = order_corners(cv2.boxPoints(cv2.minAreaRect(points.astype(np.float32))))
+    return [[round(float(x), 1), round(float(y), 1)] for x, y in corners]
 
 
 def _red_fraction(pixels: np.ndarray) -> float:

@@ -22,6 +22,7 @@ class ReadOptions:
 
     side: Page | None = "front"
     return_issuing_authority: bool = False
+    return_text_location: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,15 @@ class CardText:
 
 @dataclass(frozen=True)
 class LicenceReading:
-    """The answer for one page: Huawei field name -> value, in Huawei's order."""
+    """The answer for one page: Huawei field name -> value, in Huawei's order, and what backs each value.
+
+    locations: field -> its 4 corners [[x, y] x 4] (TL TR BR BL) in the original image's pixels, for fields read.
+    confidence: field -> the recogniser's probability of its least certain character (0 for a field not read).
+    timings: seconds per pipeline stage (see pipelines.timing.STAGES).
+    """
 
     page: Page
     fields: dict[str, str]
+    locations: dict[str, list[list[float]]] = field(default_factory=dict)
+    confidence: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)

@@ -63,5 +63,6 @@ async def parse_request(request: Request, settings: Settings) -> tuple[bytes, Re
     options = ReadOptions(
         side=parsed.side or "front",
         return_issuing_authority=bool(parsed.return_issuing_authority),
+        return_text_location=bool(parsed.return_text_location),
     )
     return decode_base64_image(parsed.image, settings.max_base64_bytes), options

@@ -8,6 +8,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
+from pipelines.types import LicenceReading, ReadOptions
 from service.auth import require_token
 from service.payload import parse_request
 from service.schemas import DriverLicenseResponse, ErrorBody, HealthBody, request_body_openapi
@@ -39,7 +40,14 @@ async def driver_license(
     data, options = await parse_request(request, request.app.state.settings)
     reader = request.app.state.reader
     reading = await anyio.to_thread.run_sync(reader.read, data, options, limiter=request.app.state.limiter)
-    return JSONResponse({"result": reading.fields})
+    return JSONResponse({"result": result_of(reading, options)})
+
+
+def result_of(reading: LicenceReading, options: ReadOptions) -> dict[str, Any]:
+    result: dict[str, Any] = dict(reading.fields)
+    if options.return_text_location:
+        result["text_location"] = reading.locations
+    return result
 
 
 @router.get(

@@ -59,12 +59,21 @@ class DriverLicenseRequest(BaseModel):
     return_issuing_authority: bool | None = Field(
         default=None, description="Return issuing_authority (front page). Must be a JSON boolean; default false."
     )
+    return_text_location: bool | None = Field(
+        default=None,
+        description="Also return result.text_location: for every field read, its 4 corners [[x, y] x 4] "
+        "(top-left, top-right, bottom-right, bottom-left) in the original image's pixels. Default false.",
+    )
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> DriverLicenseRequest:
         if (self.image is None) == (self.url is None):
             raise ValueError("exactly one of image and url must be given")
         return self
+
+
+# Field name -> its corners in the original image, as Huawei's other OCR APIs return text_location.
+TextLocation = dict[str, list[list[float]]]
 
 
 class DriverLicenseFront(BaseModel):
@@ -85,6 +94,9 @@ class DriverLicenseFront(BaseModel):
     issuing_authority: str | SkipJsonSchema[None] = Field(
         default=None, description="发证机关 issuing authority; only with return_issuing_authority=true"
     )
+    text_location: TextLocation | SkipJsonSchema[None] = Field(
+        default=None, description="Only with return_text_location=true"
+    )
 
 
 class DriverLicenseBack(BaseModel):
@@ -96,6 +108,9 @@ class DriverLicenseBack(BaseModel):
     name: str = Field(description="姓名 name")
     file_number: str = Field(description="档案编号 file number")
     record: str = Field(description="记录 record")
+    text_location: TextLocation | SkipJsonSchema[None] = Field(
+        default=None, description="Only with return_text_location=true"
+    )
 
 
 class DriverLicenseResponse(BaseModel):

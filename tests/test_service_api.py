@@ -172,7 +172,7 @@ def test_openapi_documents_the_huawei_contract(recording_client: TestClient) -> 
     document = recording_client.get("/openapi.json").json()
     operation = document["paths"]["/v2/{project_id}/ocr/driver-license"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert set(body["properties"]) == {"image", "url", "side", "return_issuing_authority"}
+    assert set(body["properties"]) == {"image", "url", "side", "return_issuing_authority", "return_text_location"}
     assert body["examples"]
     assert {"200", "400", "401", "500"} <= set(operation["responses"])
     assert "422" not in json.dumps(document["paths"])
@@ -180,3 +180,17 @@ def test_openapi_documents_the_huawei_contract(recording_client: TestClient) -> 
     assert "class" in schemas["DriverLicenseFront"]["properties"]
     assert set(schemas["ErrorBody"]["properties"]) == {"error_code", "error_msg"}
     assert document["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-Auth-Token"
+
+
+def test_text_location_boxes_each_field_in_the_photo(client: TestClient) -> None:
+    image = base64.b64encode(IMAGE_BYTES).decode()
+    response = client.post(URL, json={"image": image, "return_text_location": True})
+    assert response.status_code == 200
+    result = response.json()["result"]
+    locations = result.pop("text_location")
+    assert set(locations) == set(result)
+    for corners in locations.values():
+        assert len(corners) == 4 and all(0 <= x <= 1091 and 0 <= y <= 712 for x, y in corners)
+    # The specimen's 证号 is printed at about x 460-840, y 138-175 of the 1091x712 photo.
+    (x0, y0), _, (x1, y1), _ = locations["number"]
+    assert 430 < x0 < 470 and 830 < x1 < 870 and 120 < y0 < 145 and 170 < y1 < 195

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..validate import id_check_char, id_is_valid, parse_date
 from .lines import Span
@@ -110,14 +110,24 @@ _DATE_CHARS = DIGITS + "-./年月日"
 
 
 def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
-    """Every YYYY-MM-DD date in the spans, left to right."""
+    """Every YYYY-MM-DD date in the spans, left to right, each with the part of its span it was read from."""
     found = []
     for span in spans:
-        text, probs = span.constrained(lambda ch: ch in _DATE_CHARS)
+        text, probs, frames = span.line.recognition.constrained(
+            lambda ch: ch in _DATE_CHARS, span.start_frame, span.end_frame
+        )
         for m in re.finditer(r"(\d{4})\D{0,2}(\d{1,2})\D{0,2}(\d{1,2})", text):
             date = parse_date(m.group(0))
-            if date is not None:
-                found.append((date.isoformat(), min(probs[m.start() : m.end()]), span))
+            if date is None:
+                continue
+            part = replace(
+                span,
+                text=m.group(0),
+                start_frame=frames[m.start()],
+                end_frame=frames[m.end() - 1] + 1,
+                probs=probs[m.start() : m.end()],
+            )
+            found.append((date.isoformat(), min(part.probs), part))
     return found
 
 

@@ -71,6 +71,17 @@ class Span:
     def confidence(self) -> float:
         return min(self.probs, default=0.0)
 
+    def quad(self) -> np.ndarray:
+        """The part of the line's box that the span's frames cover, TL TR BR BL in card pixels."""
+        rec = self.line.recognition
+        box = self.line.box.astype(np.float64)
+        length = max(float(np.linalg.norm(box[1] - box[0])), 1.0)
+        t0 = min(1.0, self.start_frame * rec.frame_width / length)
+        t1 = min(1.0, max(t0, self.end_frame * rec.frame_width / length))
+        top = box[0] + (box[1] - box[0]) * np.array([[t0], [t1]])
+        bottom = box[3] + (box[2] - box[3]) * np.array([[t1], [t0]])
+        return np.vstack([top, bottom]).astype(np.float32)
+
 
 def char_positions(line: TextLine) -> np.ndarray:
     """Card x of every character's centre, along the line's top edge."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .backend import EngineOptions, OrtBackend
+from .backend import EngineOptions, make_backend
 from .classifier import DirectionClassifier
 from .detector import DetectedBox, TextDetector
 from .manifest import CLASSIFIER, DETECTOR, RECOGNIZER, ModelIntegrityError
@@ -38,12 +38,16 @@ class OcrEngine:
     def device(self) -> str:
         return "cuda" if "CUDAExecutionProvider" in self.providers else "cpu"
 
+    @property
+    def backend(self) -> str:
+        return "openvino" if self.providers[0].startswith("OpenVINO") else "onnxruntime"
+
 
 def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
     start = time.perf_counter()
-    det = OrtBackend(DETECTOR.verified_path(), options)
-    rec = OrtBackend(RECOGNIZER.verified_path(), options)
-    cls = OrtBackend(CLASSIFIER.verified_path(), options)
+    det = make_backend(DETECTOR.verified_path(), options)
+    rec = make_backend(RECOGNIZER.verified_path(), options)
+    cls = make_backend(CLASSIFIER.verified_path(), options)
     return OcrEngine(
         detector=TextDetector(det),
         recognizer=TextRecognizer(rec),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from dotenv import dotenv_values
+from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models import EngineOptions
@@ -16,8 +19,31 @@ def _available_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+# What DLOCR_AUTH_FILE may hold: the credential variables, nothing else, so the file means one thing.
+_CREDENTIAL_VARIABLES = {
+    "DLOCR_AUTH_TOKENS": "auth_tokens",
+    "DLOCR_AUTH_AKSK": "auth_aksk",
+    "DLOCR_AUTH_PROJECT_IDS": "auth_project_ids",
+}
+
+
+def read_credentials_file(path: Path) -> dict[str, str]:
+    """NAME=VALUE lines (dotenv syntax) of the credential variables, as field names. Errors never quote a value."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read DLOCR_AUTH_FILE {path}: {exc.strerror}") from None
+    values: dict[str, str] = {}
+    for name, value in dotenv_values(stream=io.StringIO(text)).items():
+        if name not in _CREDENTIAL_VARIABLES or value is None:
+            raise ValueError(f"DLOCR_AUTH_FILE may only set {', '.join(_CREDENTIAL_VARIABLES)} (as NAME=VALUE)")
+        values[_CREDENTIAL_VARIABLES[name]] = value
+    return values
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DLOCR_", frozen=True)
+    # hide_input_in_errors: a malformed DLOCR_AUTH_AKSK must not reach a traceback with its secrets.
+    model_config = SettingsConfigDict(env_prefix="DLOCR_", frozen=True, hide_input_in_errors=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -27,7 +53,22 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Accepted X-Auth-Token values; empty = no authentication (loopback only).",
     )
+    # NoDecode as above: "AK:SK,AK2:SK2".
+    auth_aksk: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict, description="Accepted AK/SK pairs for SDK-HMAC-SHA256 signatures (the official SDK)."
+    )
+    auth_project_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Project ids the API answers for; empty = any."
+    )
+    auth_file: Path | None = Field(
+        default=None,
+        description="A file of DLOCR_AUTH_TOKENS=, DLOCR_AUTH_AKSK=, DLOCR_AUTH_PROJECT_IDS= lines, read at start; "
+        "a variable also set in the environment keeps the environment's value.",
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    backend: Literal["onnxruntime", "openvino"] = Field(
+        default="onnxruntime", description="Inference runtime; openvino (CPU only) needs pip install '.[openvino]'."
+    )
     intra_op_threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = its default.")
     # ONNX Runtime already spreads one recognition over the cores, so more in flight than cores only adds
     # memory (a decoded 8000 px photo is ~190 MB) and latency.
@@ -35,13 +76,53 @@ class Settings(BaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     max_base64_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_body_bytes: int = Field(default=12 * 1024 * 1024, ge=1)
+    body_timeout: float = Field(default=60.0, gt=0, description="Seconds a client may take to send its body.")
+    url_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Hosts a `url` may name even when they resolve to a non-public address."
+    )
+    url_connect_timeout: float = Field(default=5.0, gt=0)
+    url_timeout: float = Field(default=15.0, gt=0, description="The whole download of a `url`, redirects included.")
+    ssl_certfile: FilePath | None = None
+    ssl_keyfile: FilePath | None = None
 
-    @field_validator("auth_tokens", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _split_tokens(cls, value: object) -> object:
+    def _credentials_from_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("auth_file"):
+            return {**read_credentials_file(Path(data["auth_file"])), **data}
+        return data
+
+    @field_validator("auth_tokens", "auth_project_ids", "url_allowed_hosts", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [token.strip() for token in value.split(",") if token.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("auth_aksk", mode="before")
+    @classmethod
+    def _split_key_pairs(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            access_key, _, secret = (part.strip() for part in item.partition(":"))
+            if not access_key or not secret:
+                raise ValueError("expected AK:SK pairs separated by commas")
+            if access_key in pairs:
+                raise ValueError(f"access key {access_key} is given twice")
+            pairs[access_key] = secret
+        return pairs
+
+    @model_validator(mode="after")
+    def _key_needs_certificate(self) -> Settings:
+        if self.ssl_keyfile is not None and self.ssl_certfile is None:
+            raise ValueError("DLOCR_SSL_KEYFILE needs DLOCR_SSL_CERTFILE")
+        return self
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.auth_tokens or self.auth_aksk)
+
     def engine_options(self) -> EngineOptions:
-        return EngineOptions(device=self.device, intra_op_threads=self.intra_op_threads)
+        return EngineOptions(device=self.device, intra_op_threads=self.intra_op_threads, backend=self.backend)

@@ -1,0 +1,57 @@
+"""The inference backends behind models.Backend: same weights, same answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from models import EngineOptions, load_engine
+from models.backend import OpenVinoBackend, OrtBackend, choose_providers, make_backend
+from models.manifest import RECOGNIZER, ModelIntegrityError, WeightFile
+from pipelines import LicenceReader, ReadOptions
+
+SPECIMEN = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg"
+
+
+def test_openvino_reads_what_onnxruntime_reads(reader: LicenceReader):
+    data = SPECIMEN.read_bytes()
+    openvino = LicenceReader(load_engine(EngineOptions(backend="openvino", device="cpu")))
+    assert openvino.engine.backend == "openvino"
+    options = ReadOptions(side="front", return_issuing_authority=True)
+    assert openvino.read(data, options).fields == reader.read(data, options).fields
+
+
+def test_both_backends_read_the_same_dictionary_and_agree_on_a_real_line():
+    ov = OpenVinoBackend(RECOGNIZER.verified_path(), EngineOptions())
+    ort_backend = OrtBackend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"))
+    assert ov.metadata()["character"] == ort_backend.metadata()["character"]
+    # The specimen's 证号 row, normalised as the recogniser does. OpenVINO may run in bfloat16 (its default on
+    # CPUs with AMX), so the probabilities differ a little; the characters must not.
+    line = cv2.imread(str(SPECIMEN))[130:185, 440:870]
+    x = ((cv2.resize(line, (48 * line.shape[1] // line.shape[0], 48)).astype(np.float32) / 255 - 0.5) / 0.5)
+    x = np.ascontiguousarray(x.transpose(2, 0, 1)[np.newaxis])
+    assert np.array_equal(ov.run(x).argmax(axis=2), ort_backend.run(x).argmax(axis=2))
+
+
+def test_unknown_backend_and_impossible_combinations_are_refused():
+    with pytest.raises(ValueError):
+        make_backend(RECOGNIZER.verified_path(), EngineOptions(backend="tensorflow"))
+    with pytest.raises(RuntimeError, match="CPU"):
+        make_backend(RECOGNIZER.verified_path(), EngineOptions(backend="openvino", device="cuda"))
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        with pytest.raises(RuntimeError, match="onnxruntime-gpu"):
+            choose_providers("cuda")
+        assert choose_providers("auto") == ["CPUExecutionProvider"]
+
+
+def test_a_weight_file_with_another_digest_is_refused():
+    tampered = WeightFile(role="rec", package="rapidocr", relpath=RECOGNIZER.relpath, sha256="0" * 64)
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        tampered.verified_path()
+    missing = WeightFile(role="rec", package="rapidocr", relpath="models/nothing.onnx", sha256="0" * 64)
+    with pytest.raises(ModelIntegrityError, match="not found"):
+        missing.verified_path()

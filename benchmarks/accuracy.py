@@ -114,10 +114,13 @@ def main() -> None:
     parser.add_argument("--tiers", type=lambda s: s.split(","), default=["flat", "photo", "hard"])
     parser.add_argument("--pages", type=lambda s: s.split(","), default=["front", "back"])
     parser.add_argument("--seed", type=int, default=1000, help="first seed; held apart from the test suite's seeds")
-    parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = default)")
+    parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = the runtime's default)")
+    parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
     parser.add_argument("--verbose", action="store_true", help="list every wrong field")
     args = parser.parse_args()
-    reader = LicenceReader(load_engine(EngineOptions(device="cpu", intra_op_threads=args.threads)))
+    reader = LicenceReader(
+        load_engine(EngineOptions(device="cpu", intra_op_threads=args.threads, backend=args.backend))
+    )
     reader.warm_up()
     if SAMPLES.is_dir():
         run_samples(reader)

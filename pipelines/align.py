@@ -45,6 +45,8 @@ BACK_ANCHORS: Anchors = {
 IDENTITY = np.eye(3)
 RANSAC_PX = 12.0
 HOMOGRAPHY_GAIN = 0.6  # a homography must cut the labels' residual to this share of the affine's to be used
+# Label centres are only known to about 5 px: an affine that fits that well leaves nothing for perspective.
+AFFINE_GOOD_ENOUGH_PX = 8.0
 # A fit that moves a card corner further than this means straightening went wrong (an edge hidden or merged
 # with the background): the card is straightened again from the labels rather than read through a big warp.
 RESTRAIGHTEN_SHIFT = 0.04
@@ -112,7 +114,7 @@ def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> Alignment:
         return Alignment(IDENTITY, 0)
     best, used = np.vstack([affine, [0.0, 0.0, 1.0]]), int(inliers.sum())
     spread = float(np.ptp(expected[:, 1])) / CARD_H
-    if n >= 6 and spread >= 0.5:
+    if n >= 6 and spread >= 0.5 and _residual(best, seen, expected) > AFFINE_GOOD_ENOUGH_PX:
         homography, h_inliers = cv2.findHomography(seen, expected, cv2.RANSAC, RANSAC_PX)
         if homography is not None and int(h_inliers.sum()) >= used:
             keep = h_inliers.ravel().astype(bool)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
@@ -25,13 +26,44 @@ def is_cjk(ch: str) -> bool:
 def _join(spans: list[Span], keep) -> FieldReading | None:
     chars, probs = [], []
     for span in spans:
-        for ch, p in zip(span.text, span.probs):
+        for i, (ch, p) in enumerate(zip(span.text, span.probs)):
             if keep(ch):
+                ch, p = _simplified(span, i, ch, p)
                 chars.append(ch)
                 probs.append(p)
     if not chars:
         return None
     return FieldReading("".join(chars), min(probs), tuple(spans))
+
+
+# A traditional form (黃) read where the card prints the simplified one (黄) is the recogniser's favourite
+# slip on Song faces. Licences print GB 2312 characters in all but rare names, so a GB 2312 runner-up this
+# close to a non-GB 2312 first choice wins.
+_SIMPLIFIED_MARGIN = 0.25
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _simplified(span: Span, i: int, ch: str, p: float) -> tuple[str, float]:
+    if not is_cjk(ch) or _in_gb2312(ch) or i >= len(span.frames):
+        return ch, p
+    rec = span.line.recognition
+    t = span.frames[i]
+    runners = [
+        (float(q), rec.charset[k])
+        for k, q in zip(rec.topk_ids[t], rec.topk_probs[t])
+        if k and is_cjk(rec.charset[k]) and _in_gb2312(rec.charset[k]) and q >= _SIMPLIFIED_MARGIN * p
+    ]
+    if not runners:
+        return ch, p
+    q, best = max(runners)
+    return best, q
 
 
 def read_chinese(spans: list[Span], extra: str = "") -> FieldReading | None:
@@ -116,18 +148,34 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
         text, probs, frames = span.line.recognition.constrained(
             lambda ch: ch in _DATE_CHARS, span.start_frame, span.end_frame
         )
-        for m in re.finditer(r"(\d{4})\D{0,2}(\d{1,2})\D{0,2}(\d{1,2})", text):
-            date = parse_date(m.group(0))
-            if date is None:
-                continue
+        for start, end, date in _date_matches(text):
             part = replace(
                 span,
-                text=m.group(0),
-                start_frame=frames[m.start()],
-                end_frame=frames[m.end() - 1] + 1,
-                probs=probs[m.start() : m.end()],
+                text=text[start:end],
+                start_frame=frames[start],
+                end_frame=frames[end - 1] + 1,
+                probs=probs[start:end],
             )
             found.append((date.isoformat(), min(part.probs), part))
+    return found
+
+
+_DATE_AT = re.compile(r"(?=(\d{4}\D{0,2}\d{1,2}\D{0,2}\d{1,2}))")
+
+
+def _date_matches(text: str) -> list[tuple[int, int, dt.date]]:
+    """Real dates, left to right, not overlapping. Tried at every position: a stray digit glued in front
+    ("52025-02-15", the tail of the previous date) must not hide the date behind it."""
+    found = []
+    position = 0
+    for m in _DATE_AT.finditer(text):
+        start, end = m.start(1), m.end(1)
+        if start < position:
+            continue
+        date = parse_date(text[start:end])
+        if date is not None:
+            found.append((start, end, date))
+            position = end
     return found
 
 

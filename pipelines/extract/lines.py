@@ -53,6 +53,7 @@ class Span:
     start_frame: int
     end_frame: int
     probs: tuple[float, ...]
+    frames: tuple[int, ...] = ()  # the frame of each character of text
 
     def constrained(self, allowed: Callable[[str], bool]) -> tuple[str, tuple[float, ...]]:
         text, probs, _ = self.line.recognition.constrained(allowed, self.start_frame, self.end_frame)
@@ -128,6 +129,7 @@ def spans_in(
                 start_frame=start,
                 end_frame=end,
                 probs=tuple(line.recognition.char_probs[i] for i in keep),
+                frames=tuple(frames[i] for i in keep),
             )
         )
     return spans

@@ -1,8 +1,11 @@
-"""Per-card latency over HTTP: a real `dlocr serve` on loopback, generated photos posted one at a time.
+"""Per-card latency: over HTTP against a real `dlocr serve`, per pipeline stage, and against the generic pipeline.
 
-    python benchmarks/latency.py [--n 20] [--tiers flat,photo,hard] [--workers 1]
+    python benchmarks/latency.py [--n 20] [--tiers flat,photo,hard] [--workers 1] [--backend onnxruntime]
+                                 [--threads 0] [--no-generic]
 
-Prints p50/p95/p99 per tier (end to end: JSON + base64 + HTTP + recognition).
+Prints p50/p95/p99 per tier end to end (JSON + base64 + HTTP + recognition, sequential requests), then the same
+images read in-process with each stage's share, and through the bare generic PP-OCR pipeline
+(rapidocr.RapidOCR() on the whole photo: same weights, same runtime, same thread count) with the ratio.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ from pathlib import Path
 
 import cv2
 import httpx
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from models import EngineOptions, load_engine  # noqa: E402
+from pipelines import LicenceReader, ReadOptions  # noqa: E402
+from pipelines.errors import DlocrError  # noqa: E402
+from pipelines.timing import STAGES  # noqa: E402
 from synthetic import make_sample  # noqa: E402
 
 TOKEN = "latency-benchmark-token"
@@ -33,8 +41,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DLOCR_AUTH_TOKENS": TOKEN, "DLOCR_LOG_LEVEL": "warning"}
+def start_server(port: int, workers: int, backend: str, threads: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DLOCR_AUTH_TOKENS": TOKEN,
+        "DLOCR_LOG_LEVEL": "warning",
+        "DLOCR_BACKEND": backend,
+        "DLOCR_INTRA_OP_THREADS": str(threads),
+    }
     cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 180
@@ -62,6 +76,9 @@ def main() -> None:
     parser.add_argument("--tiers", type=lambda s: s.split(","), default=["flat", "photo", "hard"])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=5000)
+    parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = the runtime's default)")
+    parser.add_argument("--no-generic", action="store_true", help="skip the generic-pipeline comparison")
     args = parser.parse_args()
 
     bodies: dict[str, list[dict]] = {}
@@ -74,12 +91,13 @@ def main() -> None:
             bodies[tier].append({"image": base64.b64encode(jpeg).decode(), "side": page})
 
     port = free_port()
-    server = start_server(port, args.workers)
+    server = start_server(port, args.workers, args.backend, args.threads)
     url = f"http://127.0.0.1:{port}/v2/bench/ocr/driver-license"
     try:
         with httpx.Client(headers={"X-Auth-Token": TOKEN}, timeout=60) as client:
             client.post(url, json=bodies[args.tiers[0]][0])  # one untimed request: connection set-up
-            print(f"\n## Latency over HTTP, {args.workers} worker(s), {os.cpu_count()} CPUs, sequential requests\n")
+            print(f"\n## Latency over HTTP, {args.workers} worker(s), {os.cpu_count()} CPUs, backend {args.backend}, "
+                  f"threads {args.threads or 'default'}, sequential requests\n")
             print("| tier | requests | 200 | p50 ms | p95 ms | p99 ms | mean image KB |")
             print("|---|---|---|---|---|---|---|")
             every: list[float] = []
@@ -99,6 +117,72 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    in_process(bodies, args)
+
+
+def in_process(bodies: dict[str, list[dict]], args: argparse.Namespace) -> None:
+    """The same images without HTTP: where the time goes, and how the generic pipeline compares."""
+    reader = LicenceReader(
+        load_engine(EngineOptions(device="cpu", intra_op_threads=args.threads, backend=args.backend))
+    )
+    reader.warm_up()
+    images = {tier: [base64.b64decode(b["image"]) for b in tier_bodies] for tier, tier_bodies in bodies.items()}
+    ours: dict[str, list[float]] = {}
+    stages: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+    for tier, tier_images in images.items():
+        ours[tier] = []
+        for data, body in zip(tier_images, bodies[tier]):
+            started = time.perf_counter()
+            try:
+                reading = reader.read(data, ReadOptions(side=body["side"]))
+                for stage, seconds in reading.timings.items():
+                    stages[stage] += seconds
+            except DlocrError:
+                pass
+            ours[tier].append(time.perf_counter() - started)
+    count = sum(len(v) for v in ours.values())
+    total = sum(stages.values())
+    print("\n## Where the time goes (in-process, successful reads)\n")
+    print("| stage | mean ms | share |")
+    print("|---|---|---|")
+    for stage in STAGES:
+        print(f"| {stage} | {stages[stage] / count * 1000:.0f} | {100 * stages[stage] / max(total, 1e-9):.0f}% |")
+    if args.no_generic:
+        return
+    generic = generic_times(images, args)
+    print("\n## Ours against the generic pipeline (in-process, same images, weights, runtime and threads)\n")
+    print("| tier | ours p50 ms | generic p50 ms | ours p95 ms | generic p95 ms | speed-up (p50) |")
+    print("|---|---|---|---|---|---|")
+    for tier in images:
+        a, b = percentile(ours[tier], 50), percentile(generic[tier], 50)
+        print(f"| {tier} | {a * 1000:.0f} | {b * 1000:.0f} | {percentile(ours[tier], 95) * 1000:.0f} | "
+              f"{percentile(generic[tier], 95) * 1000:.0f} | {b / a:.1f}x |")
+
+
+def generic_times(images: dict[str, list[bytes]], args: argparse.Namespace) -> dict[str, list[float]]:
+    from rapidocr import EngineType, RapidOCR
+
+    engine_type = EngineType(args.backend)
+    threads = {"EngineConfig.onnxruntime.intra_op_num_threads": args.threads or -1}
+    if engine_type is EngineType.OPENVINO:
+        threads = {"EngineConfig.openvino.inference_num_threads": args.threads or -1}
+    params = {
+        "Global.log_level": "error",
+        "Det.engine_type": engine_type,
+        "Cls.engine_type": engine_type,
+        "Rec.engine_type": engine_type,
+        **threads,
+    }
+    generic = RapidOCR(params=params)
+    times: dict[str, list[float]] = {}
+    for tier, tier_images in images.items():
+        times[tier] = []
+        for data in tier_images:
+            pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            started = time.perf_counter()
+            generic(pixels)
+            times[tier].append(time.perf_counter() - started)
+    return times
 
 
 if __name__ == "__main__":

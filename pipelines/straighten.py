@@ -21,7 +21,23 @@ def straighten(image: Image, quad: CardQuad) -> Card:
     to_card = cv2.getPerspectiveTransform(corners * shrink, _CANONICAL)
     card = cv2.warpPerspective(pixels, to_card, (CARD_W, CARD_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     to_image = cv2.getPerspectiveTransform(_CANONICAL, corners)
-    return Card(pixels=card, to_image=to_image)
+    return Card(pixels=normalise_contrast(card), to_image=to_image)
+
+
+# Percentiles of lightness mapped to black and white. Dim, foggy or over-exposed photos then reach the
+# recogniser with the contrast of a scan; a card that already has it is left nearly as it was.
+DARK_PERCENTILE, LIGHT_PERCENTILE = 1.0, 99.0
+
+
+def normalise_contrast(card: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(card, cv2.COLOR_BGR2LAB)
+    lightness = lab[..., 0]
+    lo, hi = np.percentile(lightness[::4, ::4], (DARK_PERCENTILE, LIGHT_PERCENTILE))
+    if hi - lo < 8:
+        return card
+    scale = 255.0 / (hi - lo)
+    lab[..., 0] = np.clip((lightness.astype(np.float32) - lo) * scale, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
 
 
 def turned_half(card: Card) -> Card:

@@ -10,20 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import cv2
+from serving import ROOT, percentile
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from models import EngineOptions, load_engine  # noqa: E402
-from pipelines import LicenceReader, ReadOptions  # noqa: E402
-from pipelines.errors import DlocrError  # noqa: E402
-from synthetic import make_sample  # noqa: E402
+from models import EngineOptions, load_engine
+from pipelines import LicenceReader, ReadOptions
+from pipelines.errors import DlocrError
+from synthetic import make_sample
 
 SAMPLES = ROOT.parent / "shared" / "samples"
 
@@ -101,11 +97,6 @@ FIELD_ORDER = (
 
 def pct(values: list[bool]) -> str:
     return f"{100 * sum(values) / len(values):.1f}%" if values else "-"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def main() -> None:

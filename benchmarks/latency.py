@@ -13,61 +13,17 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import cv2
 import httpx
 import numpy as np
+from serving import PATH, TOKEN, bodies, percentile, running_server
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from models import EngineOptions, load_engine  # noqa: E402
-from pipelines import LicenceReader, ReadOptions  # noqa: E402
-from pipelines.errors import DlocrError  # noqa: E402
-from pipelines.timing import STAGES  # noqa: E402
-from synthetic import make_sample  # noqa: E402
-
-TOKEN = "latency-benchmark-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, workers: int, backend: str, threads: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DLOCR_AUTH_TOKENS": TOKEN,
-        "DLOCR_LOG_LEVEL": "warning",
-        "DLOCR_BACKEND": backend,
-        "DLOCR_INTRA_OP_THREADS": str(threads),
-    }
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if server.poll() is not None:
-            raise SystemExit("the server exited during start-up")
-        time.sleep(0.5)
-    server.terminate()
-    raise SystemExit("the server did not become healthy within 180 s")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+from models import EngineOptions, load_engine
+from pipelines import LicenceReader, ReadOptions
+from pipelines.errors import DlocrError
+from pipelines.timing import STAGES
 
 
 def main() -> None:
@@ -81,43 +37,29 @@ def main() -> None:
     parser.add_argument("--no-generic", action="store_true", help="skip the generic-pipeline comparison")
     args = parser.parse_args()
 
-    bodies: dict[str, list[dict]] = {}
-    for tier in args.tiers:
-        bodies[tier] = []
-        for i in range(args.n):
-            page = ("front", "back")[i % 2]
-            sample = make_sample(args.seed + i, tier, page)
-            jpeg = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
-            bodies[tier].append({"image": base64.b64encode(jpeg).decode(), "side": page})
-
-    port = free_port()
-    server = start_server(port, args.workers, args.backend, args.threads)
-    url = f"http://127.0.0.1:{port}/v2/bench/ocr/driver-license"
-    try:
+    tier_bodies = {tier: bodies(args.n, tier, args.seed) for tier in args.tiers}
+    with running_server(args.workers, args.backend, args.threads) as server:
         with httpx.Client(headers={"X-Auth-Token": TOKEN}, timeout=60) as client:
-            client.post(url, json=bodies[args.tiers[0]][0])  # one untimed request: connection set-up
+            client.post(server.base + PATH, json=tier_bodies[args.tiers[0]][0])  # untimed: connection set-up
             print(f"\n## Latency over HTTP, {args.workers} worker(s), {os.cpu_count()} CPUs, backend {args.backend}, "
                   f"threads {args.threads or 'default'}, sequential requests\n")
             print("| tier | requests | 200 | p50 ms | p95 ms | p99 ms | mean image KB |")
             print("|---|---|---|---|---|---|---|")
             every: list[float] = []
-            for tier, tier_bodies in bodies.items():
+            for tier, payloads in tier_bodies.items():
                 times, ok = [], 0
-                for body in tier_bodies:
+                for body in payloads:
                     started = time.perf_counter()
-                    response = client.post(url, json=body)
+                    response = client.post(server.base + PATH, json=body)
                     times.append(time.perf_counter() - started)
                     ok += response.status_code == 200
                 every += times
-                size = sum(len(b["image"]) for b in tier_bodies) * 3 / 4 / len(tier_bodies) / 1024
+                size = sum(len(b["image"]) for b in payloads) * 3 / 4 / len(payloads) / 1024
                 print(f"| {tier} | {len(times)} | {ok} | {percentile(times, 50) * 1000:.0f} | "
                       f"{percentile(times, 95) * 1000:.0f} | {percentile(times, 99) * 1000:.0f} | {size:.0f} |")
             print(f"| all | {len(every)} | | {percentile(every, 50) * 1000:.0f} | {percentile(every, 95) * 1000:.0f} | "
                   f"{percentile(every, 99) * 1000:.0f} | |")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    in_process(bodies, args)
+    in_process(tier_bodies, args)
 
 
 def in_process(bodies: dict[str, list[dict]], args: argparse.Namespace) -> None:

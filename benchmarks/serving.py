@@ -1,0 +1,139 @@
+"""What the HTTP benchmarks share: a real `dlocr serve` on loopback, request bodies, a concurrent load loop."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from synthetic import make_sample  # noqa: E402
+
+TOKEN = "benchmark-token"
+PATH = "/v2/bench/ocr/driver-license"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+
+@contextmanager
+def running_server(workers: int = 1, backend: str = "onnxruntime", threads: int = 0, **env: str) -> Iterator[Server]:
+    """A `dlocr serve` subprocess, yielded once /health answers and stopped afterwards."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DLOCR_AUTH_TOKENS": TOKEN,
+        "DLOCR_LOG_LEVEL": "warning",
+        "DLOCR_BACKEND": backend,
+        "DLOCR_INTRA_OP_THREADS": str(threads),
+        **env,
+    }
+    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not become healthy")
+            time.sleep(0.5)
+        yield Server(base, server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def server_processes(base_pid: int) -> list[int]:
+    """The serving process and its workers (uvicorn spawns children for --workers > 1)."""
+    children = Path(f"/proc/{base_pid}/task/{base_pid}/children")
+    kids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    return [base_pid, *kids]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bodies(n: int, tier: str, seed: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        page = ("front", "back")[i % 2]
+        sample = make_sample(seed + i, tier, page)
+        jpeg = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+        out.append({"image": base64.b64encode(jpeg).decode(), "side": page})
+    return out
+
+
+@dataclass
+class LoadResult:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+
+def load(base: str, payloads: list[dict], total: int, concurrency: int, timeout: float = 120) -> LoadResult:
+    """`total` requests from `concurrency` threads, cycling through the payloads; bounded in count and time."""
+    result = LoadResult()
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker() -> None:
+        with httpx.Client(headers={"X-Auth-Token": TOKEN}, timeout=timeout) as client:
+            for i in counter:
+                started = time.perf_counter()
+                try:
+                    status = client.post(base + PATH, json=payloads[i % len(payloads)]).status_code
+                except httpx.HTTPError:
+                    status = 0
+                with lock:
+                    result.latencies.append(time.perf_counter() - started)
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.elapsed = time.perf_counter() - started
+    return result
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else 0.0

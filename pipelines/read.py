@@ -12,7 +12,7 @@ from .extract.lines import Label, labels_of
 from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 
-DET_SIZE = (640, 448)
+DET_SIZE = (704, 480)
 
 # Printed labels that only one page carries. 住址/Address are left out: the vehicle licence (行驶证), the
 # likeliest wrong upload, prints them too.

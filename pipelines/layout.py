@@ -26,10 +26,11 @@ FRONT: dict[str, Region] = {
     "valid_for_old": (0.47, 0.845, 0.76, 0.99),
 }
 
+# The 证号 row (centre y 0.18) and the name / 档案编号 row (0.26) are close: the bound sits between them.
 BACK: dict[str, Region] = {
-    "number": (0.36, 0.11, 0.99, 0.245),
-    "name": (0.11, 0.20, 0.47, 0.345),
-    "file_number": (0.58, 0.20, 0.99, 0.345),
+    "number": (0.36, 0.11, 0.99, 0.222),
+    "name": (0.11, 0.222, 0.47, 0.345),
+    "file_number": (0.58, 0.222, 0.99, 0.345),
     "record": (0.12, 0.345, 0.99, 0.97),
 }
 

@@ -57,9 +57,25 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     return best if scores[best] >= 2 else None
 
 
+# Detection boxes sometimes stop inside a line's first or last character (a sparse 广, a thin 1): every box
+# is widened by this share of its height at both ends before it is recognised.
+END_PAD = 0.15
+
+
+def widen(quad: np.ndarray, share: float = END_PAD) -> np.ndarray:
+    top, bottom = quad[1] - quad[0], quad[2] - quad[3]
+    height = float(np.linalg.norm(quad[3] - quad[0]))
+    along = (top + bottom) / max(float(np.linalg.norm(top + bottom)), 1e-6)
+    pad = along * height * share
+    widened = np.array([quad[0] - pad, quad[1] + pad, quad[2] + pad, quad[3] - pad], np.float32)
+    widened[:, 0] = np.clip(widened[:, 0], 0, CARD_W - 1)
+    widened[:, 1] = np.clip(widened[:, 1], 0, CARD_H - 1)
+    return widened
+
+
 def read_card(engine: OcrEngine, card: Card) -> CardText:
     boxes = engine.detector(card.pixels, DET_SIZE)
-    quads = [b.quad for b in boxes]
+    quads = [widen(b.quad) for b in boxes]
     crops = [crop_quad(card.pixels, q) for q in quads]
     if upside_down_vote(engine, crops) > 0.5:
         card = turned_half(card)

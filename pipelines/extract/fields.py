@@ -81,7 +81,8 @@ def read_first_chinese(spans: list[Span]) -> FieldReading | None:
 
 
 def read_address(spans: list[Span]) -> FieldReading | None:
-    return _join(spans, lambda ch: is_cjk(ch) or ch.isalnum() or ch in "-()（）·")
+    # Addresses print digits and capital block letters (A座); lower-case letters are the tail of "Address".
+    return _join(spans, lambda ch: is_cjk(ch) or ch.isdigit() or "A" <= ch <= "Z" or ch in "-()（）·")
 
 
 def read_id_number(spans: list[Span]) -> FieldReading | None:

@@ -8,8 +8,10 @@ PORT ?= 8080
 # Fonts the synthetic-licence generator renders with (tests and benchmarks only; the service needs none).
 FONT_PACKAGES := fonts-noto-cjk fonts-arphic-gbsn00lp fonts-arphic-uming fonts-liberation2 fonts-dejavu-core
 FONT_CHECK := /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
+# The browser tests/test_playground_browser.py drives: Debian's, since nothing else may be downloaded.
+BROWSER_PACKAGES := chromium chromium-driver
 
-.PHONY: install serve test fonts bench clean
+.PHONY: install serve test fonts browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +32,16 @@ fonts:
 		echo "The test data generator needs Debian fonts: sudo apt-get install $(FONT_PACKAGES)" >&2; exit 1; \
 	fi
 
-test: $(STAMP) fonts
+# Without root the browser test is skipped (and fails under CI=true) rather than the whole suite refused.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	else \
+		echo "The playground test needs a browser: sudo apt-get install $(BROWSER_PACKAGES)" >&2; \
+	fi
+
+test: $(STAMP) fonts browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) fonts

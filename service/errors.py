@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pipelines.errors import DlocrError, InvalidParameter
+from pipelines.errors import (
+    DlocrError,
+    ImageSizeError,
+    InvalidParameter,
+    PoorQuality,
+    RecognitionFailed,
+    UnsupportedImage,
+)
+from service.schemas import ErrorBody
 
 
 class AuthenticationFailed(DlocrError):
@@ -30,6 +40,30 @@ class RequestTooLarge(DlocrError):
     http_status = 413
 
 
+class RequestTimeout(DlocrError):
+    # The gateway's answer to a client that does not finish sending its body in time.
+    code = "APIG.0201"
+    message = "Request timeout."
+    http_status = 408
+
+
+class MalformedJson(DlocrError):
+    # Huawei's platform answers a body that is not JSON at all before OCR sees it; AIS.0101 is for JSON that
+    # parses but does not fit the API.
+    code = "ModelArts.4105"
+    message = "The JSON format of the input data is incorrect."
+
+
+class UrlNotAllowed(DlocrError):
+    code = "ModelArts.4601"
+    message = "The URL is invalid."
+
+
+class UrlFetchFailed(DlocrError):
+    code = "ModelArts.4603"
+    message = "Obtaining the file from the URL failed."
+
+
 class InternalError(DlocrError):
     code = "AIS.0500"
     message = "Internal server error."
@@ -44,6 +78,63 @@ def error_response(request: Request, error: DlocrError, status_code: int | None 
     # The access log reads the code from the request state, so it never has to look at a body.
     request.state.error_code = error.code
     return JSONResponse(error_body(error), status_code=status_code or error.http_status)
+
+
+# A real answer for every error of the driver-license endpoint, for /docs; tests/test_service_docs.py provokes
+# each one and compares.
+ERROR_EXAMPLES: tuple[tuple[str, DlocrError], ...] = (
+    (
+        "invalid parameter",
+        InvalidParameter("The input parameter is invalid: side: Input should be 'front', 'back' or ''"),
+    ),
+    ("not an image", UnsupportedImage("The image format is not supported: use JPEG, PNG, BMP or TIFF.")),
+    (
+        "image too small or too large",
+        ImageSizeError(
+            "The image size does not meet the requirements: 50x40 px, the shortest side must be at least 100 px "
+            "and the longest at most 8000 px."
+        ),
+    ),
+    (
+        "licence found, fields unreadable",
+        PoorQuality("The image quality is too poor: the licence was found but its fields could not be read."),
+    ),
+    ("no licence", RecognitionFailed("Recognition failed: no driving licence was found in the image.")),
+    (
+        "the other page",
+        RecognitionFailed(
+            "Recognition failed: the back page (副页) was asked for but the image shows the front page (主页)."
+        ),
+    ),
+    ("body not JSON", MalformedJson()),
+    (
+        "URL not allowed",
+        UrlNotAllowed(
+            "The URL is invalid: its host is a loopback, private, link-local, multicast or reserved address."
+        ),
+    ),
+    ("URL download failed", UrlFetchFailed("Obtaining the file from the URL failed: the connection failed.")),
+    ("no token", AuthenticationFailed("Incorrect IAM authentication information: x-auth-token not found.")),
+    ("body too slow", RequestTimeout()),
+    ("body too large", RequestTooLarge()),
+    ("a bug", InternalError()),
+)
+
+
+def error_responses() -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for every error status of the driver-license endpoint, with ERROR_EXAMPLES."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for summary, error in ERROR_EXAMPLES:
+        entry = responses.setdefault(
+            error.http_status,
+            {"model": ErrorBody, "description": "", "content": {"application/json": {"examples": {}}}},
+        )
+        entry["description"] = "; ".join(filter(None, (entry["description"], f"{error.code} {summary}")))
+        examples = entry["content"]["application/json"]["examples"]
+        examples[f"{error.code} {summary}"] = {"summary": f"{error.code} {summary}", "value": error_body(error)}
+    # Declaring a default also keeps FastAPI from documenting a 422 this API never sends.
+    responses["default"] = {"model": ErrorBody, "description": "Any other error, in the same shape"}
+    return responses
 
 
 def describe_validation_error(exc: ValidationError | RequestValidationError) -> str:

@@ -18,6 +18,8 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            # With `--workers N` the process tells which worker (and engine) a line came from.
+            "pid": record.process,
             "message": record.getMessage(),
         }
         entry.update((key, value) for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES)

@@ -51,7 +51,13 @@ class DriverLicenseRequest(BaseModel):
         "longest side <= 8000 px. An optional 'data:image/...;base64,' prefix is accepted. Exactly one of "
         "image and url.",
     )
-    url: str | None = Field(default=None, description="Image URL. Not supported yet: answered with AIS.0101.")
+    url: str | None = Field(
+        default=None,
+        description="http or https URL of the image, downloaded by the service (at most 10 MB, 3 redirects). "
+        "Hosts that resolve to loopback, private, link-local, multicast or reserved addresses are refused with "
+        "ModelArts.4601 unless DLOCR_URL_ALLOWED_HOSTS names them; a failed download is ModelArts.4603. "
+        "Exactly one of image and url.",
+    )
     # Huawei treats an empty side like a missing one.
     side: Literal["front", "back", ""] | None = Field(
         default=None, description="front: main page, back: secondary page; empty or absent means front."
@@ -133,7 +139,11 @@ class ErrorBody(BaseModel):
 
 
 class HealthBody(BaseModel):
-    status: Literal["ok", "loading"]
+    status: Literal["ok"]
+
+
+class ReadyBody(BaseModel):
+    status: Literal["ready", "loading"]
 
 
 def request_body_openapi() -> dict[str, Any]:

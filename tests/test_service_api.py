@@ -162,10 +162,11 @@ def test_health_is_ok_once_the_reader_is_loaded(recording_client: TestClient) ->
     assert response.headers["X-Request-Id"]
 
 
-def test_health_is_503_before_start_up(settings: Settings, recording_reader: RecordingReader) -> None:
+def test_ready_is_503_before_start_up_while_health_is_ok(settings: Settings, recording_reader: RecordingReader) -> None:
     not_started = TestClient(create_app(settings, recording_reader))  # not entered: the lifespan has not run
-    response = not_started.get("/health")
+    response = not_started.get("/ready")
     assert (response.status_code, response.json()) == (503, {"status": "loading"})
+    assert not_started.get("/health").json() == {"status": "ok"}  # alive all the same
 
 
 def test_openapi_documents_the_huawei_contract(recording_client: TestClient) -> None:

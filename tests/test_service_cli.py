@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,16 +24,10 @@ SPECIMEN = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specime
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated(monkeypatch: pytest.MonkeyPatch, keep_logging_config: None) -> None:
     """No credentials unless a test sets them; main() configures logging, which is put back afterwards."""
     monkeypatch.delenv("DLOCR_AUTH_TOKENS", raising=False)
     monkeypatch.delenv("DLOCR_HOST", raising=False)
-    loggers = [logging.getLogger(name) for name in ("dlocr", "uvicorn")]
-    saved = [(logger.handlers[:], logger.propagate, logger.level) for logger in loggers]
-    yield
-    for logger, (handlers, propagate, level) in zip(loggers, saved):
-        logger.handlers[:], logger.propagate = handlers, propagate
-        logger.setLevel(level)
 
 
 @pytest.fixture

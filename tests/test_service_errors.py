@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from pipelines.errors import PoorQuality, RecognitionFailed
+from pipelines.errors import DlocrError, PoorQuality, RecognitionFailed
 from service.app import create_app
 from service.logs import JsonFormatter
 from service.settings import Settings
@@ -61,16 +61,32 @@ def assert_still_serving(http: TestClient) -> None:
     assert response.json()["result"]["number"] == SPECIMEN_NUMBER
 
 
-INVALID_PARAMETER_BODIES = {
+MALFORMED_JSON_BODIES = {
     "body not JSON": b"image=abc",
     "body not UTF-8": b'{"image": "\xff\xfe"}',
     "empty body": b"",
+    "truncated JSON": b'{"image": "abc"',
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED_JSON_BODIES.values(), ids=MALFORMED_JSON_BODIES.keys())
+def test_body_that_is_not_json_is_modelarts_4105(
+    recording_client: TestClient, recording_reader: RecordingReader, body: bytes
+) -> None:
+    response = post(recording_client, body)
+    assert_error(response, 400, "ModelArts.4105")
+    assert response.json()["error_msg"] == "The JSON format of the input data is incorrect."
+    assert recording_reader.calls == []
+    assert_still_serving(recording_client)
+
+
+INVALID_PARAMETER_BODIES = {
     "JSON array": [{"image": A_PIXEL_PNG}],
     "JSON string": "\"abc\"",
-    "image and url": {"image": A_PIXEL_PNG, "url": "https://example.com/a.jpg"},
+    "image and url": {"image": A_PIXEL_PNG, "url": "http://127.0.0.1/a.jpg"},
     "neither image nor url": {"side": "front"},
     "both null": {"image": None, "url": None},
-    "url only (not supported yet)": {"url": "https://example.com/a.jpg"},
+    "url 123": {"url": 123},
     "side left": {"image": A_PIXEL_PNG, "side": "left"},
     "side 123": {"image": A_PIXEL_PNG, "side": 123},
     "side FRONT": {"image": A_PIXEL_PNG, "side": "FRONT"},
@@ -90,12 +106,6 @@ def test_invalid_parameter_is_ais_0101_before_recognition(
     assert_error(post(recording_client, body), 400, "AIS.0101")
     assert recording_reader.calls == []
     assert_still_serving(recording_client)
-
-
-def test_url_is_refused_with_a_reason(recording_client: TestClient, recording_reader: RecordingReader) -> None:
-    response = post(recording_client, {"url": "https://example.com/a.jpg"})
-    assert "url input is not supported yet" in response.json()["error_msg"]
-    assert recording_reader.calls == []
 
 
 def test_validation_message_names_the_field_not_its_value(
@@ -251,3 +261,16 @@ def test_logs_hold_no_image_token_or_fields(
     assert {line["path"] for line in access} == {URL}
     assert access[-1]["request_id"] == "client-id-1"
     assert all(line["method"] == "POST" and line["duration_ms"] >= 0 for line in access)
+
+
+# -- the documentation ----------------------------------------------------------------------------------------
+
+
+def _error_classes(cls: type[DlocrError]) -> list[type[DlocrError]]:
+    return [cls, *(found for sub in cls.__subclasses__() for found in _error_classes(sub))]
+
+
+def test_docs_list_every_code_the_service_answers() -> None:
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text(encoding="utf-8")
+    for error in _error_classes(DlocrError):  # service.errors' classes included: service.app imports them
+        assert f"| {error.http_status} | `{error.code}` |" in documented, error

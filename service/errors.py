@@ -33,6 +33,13 @@ class RouteNotFound(DlocrError):
     http_status = 404
 
 
+class Overloaded(DlocrError):
+    # Huawei's answer when a service's concurrency quota is exhausted.
+    code = "ModelArts.4401"
+    message = "The number of concurrent requests exceeds the limit: retry later."
+    http_status = 503
+
+
 class RequestTooLarge(DlocrError):
     # What Huawei's gateway answers for bodies over its 12 MB limit, before OCR sees them.
     code = "APIG.0201"

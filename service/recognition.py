@@ -8,6 +8,7 @@ import anyio.to_thread
 from starlette.requests import Request
 
 from pipelines import LicenceReading, ReadOptions
+from service.errors import Overloaded
 from service.metrics import QUEUE_DEPTH, QUEUE_SECONDS, observe_stages
 
 
@@ -19,6 +20,8 @@ async def recognize(request: Request, data: bytes, options: ReadOptions) -> Lice
     """
     limiter: anyio.CapacityLimiter = request.app.state.limiter
     request.state.image_bytes = len(data)
+    if limiter.available_tokens == 0 and limiter.statistics().tasks_waiting >= request.app.state.settings.max_queue:
+        raise Overloaded()
     queued = time.perf_counter()
     with QUEUE_DEPTH.track_inprogress():
         await limiter.acquire()

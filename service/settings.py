@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # ONNX Runtime already spreads one recognition over the cores, so more in flight than cores only adds
     # memory (a decoded 8000 px photo is ~190 MB) and latency.
     max_concurrency: int = Field(default_factory=_available_cpus, ge=1)
+    # Past this many requests waiting for a slot, the next one is told at once (503 ModelArts.4401) rather than
+    # left hanging until the client times out.
+    max_queue: int = Field(default=16, ge=0, description="Requests that may wait for a recognition slot.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     max_base64_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_body_bytes: int = Field(default=12 * 1024 * 1024, ge=1)

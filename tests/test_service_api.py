@@ -119,29 +119,30 @@ def test_request_id_is_reused_only_when_sane(recording_client: TestClient, sent:
     assert returned
 
 
-def test_recognitions_in_flight_are_bounded(settings: Settings, recording_reader: RecordingReader) -> None:
-    class SlowReader:
-        """The real reader, held a while longer so that requests in flight overlap; counts how many do."""
+class SlowReader:
+    """The real reader, held a while longer so that requests in flight overlap; counts how many do."""
 
-        def __init__(self, inner: RecordingReader) -> None:
-            self.inner = inner
-            self.lock = threading.Lock()
-            self.running = self.peak = 0
+    def __init__(self, inner: RecordingReader) -> None:
+        self.inner = inner
+        self.lock = threading.Lock()
+        self.running = self.peak = 0
 
-        def read(self, data: bytes, options: ReadOptions) -> LicenceReading:
+    def read(self, data: bytes, options: ReadOptions) -> LicenceReading:
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            time.sleep(0.2)
+            return self.inner.read(data, options)
+        finally:
             with self.lock:
-                self.running += 1
-                self.peak = max(self.peak, self.running)
-            try:
-                time.sleep(0.2)
-                return self.inner.read(data, options)
-            finally:
-                with self.lock:
-                    self.running -= 1
+                self.running -= 1
 
-        def warm_up(self) -> None:
-            self.inner.warm_up()
+    def warm_up(self) -> None:
+        self.inner.warm_up()
 
+
+def test_recognitions_in_flight_are_bounded(settings: Settings, recording_reader: RecordingReader) -> None:
     reader = SlowReader(recording_reader)
     bounded = settings.model_copy(update={"max_concurrency": 2})
     token = settings.auth_tokens[0].get_secret_value()
@@ -195,3 +196,17 @@ def test_text_location_boxes_each_field_in_the_photo(client: TestClient) -> None
     # The specimen's 证号 is printed at about x 460-840, y 138-175 of the 1091x712 photo.
     (x0, y0), _, (x1, y1), _ = locations["number"]
     assert 430 < x0 < 470 and 830 < x1 < 870 and 120 < y0 < 145 and 170 < y1 < 195
+
+
+def test_a_full_queue_is_told_at_once(settings: Settings, recording_reader: RecordingReader) -> None:
+    reader = SlowReader(recording_reader)
+    tight = settings.model_copy(update={"max_concurrency": 1, "max_queue": 1})
+    token = settings.auth_tokens[0].get_secret_value()
+    with TestClient(create_app(tight, reader), headers={"X-Auth-Token": token}) as http:
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            responses = list(pool.map(lambda _: http.post(URL, json={"image": IMAGE}), range(5)))
+        refused = [r for r in responses if r.status_code == 503]
+        assert refused and all(r.json()["error_code"] == "ModelArts.4401" for r in refused)
+        assert all(r.headers["X-Request-Id"] for r in refused)
+        assert [r.status_code for r in responses].count(200) >= 2  # one reading, one waiting
+        assert http.post(URL, json={"image": IMAGE}).status_code == 200  # and the next is served

@@ -83,6 +83,7 @@ class LicenceReader:
         found: list[CardText] = []
         with timer.stage("locate"):
             quads = locate_cards(image)
+        colour_found = bool(quads)
         text = self._read_candidates(image, quads, wanted, found, timer)
         if text is None:
             # The card's colour did not stand out (a green desk, a pale print, a grey copy): find it by its text.
@@ -97,6 +98,8 @@ class LicenceReader:
             raise RecognitionFailed(
                 f"Recognition failed: the {PAGE_NAMES[wanted]} was asked for but the image shows the {PAGE_NAMES[other]}."
             )
+        if colour_found and not any(_legible(t) for t in found):
+            raise PoorQuality("The image quality is too poor: a card was found but its text could not be read.")
         raise RecognitionFailed("Recognition failed: no driving licence was found in the image.")
 
     def _read_candidates(
@@ -126,6 +129,16 @@ def _location(card: Card, reading: FieldReading) -> list[list[float]]:
     points = card.map_to_image(np.vstack([span.quad() for span in reading.spans]))
     corners = order_corners(cv2.boxPoints(cv2.minAreaRect(points.astype(np.float32))))
     return [[round(float(x), 1), round(float(y), 1)] for x, y in corners]
+
+
+# A card whose every line reads this unsure, or that yields fewer sure lines than a licence prints labels, was
+# too blurred, dark or glared to tell what it is: that is the photo's fault (AIS.0104), not a wrong document.
+LEGIBLE_SCORE = 0.8
+LEGIBLE_LINES = 5
+
+
+def _legible(text: CardText) -> bool:
+    return sum(line.score >= LEGIBLE_SCORE for line in text.lines) >= LEGIBLE_LINES
 
 
 def _red_fraction(pixels: np.ndarray) -> float:

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines import LicenceReader, ReadOptions
 from pipelines.decode import decode_image
-from pipelines.errors import RecognitionFailed
+from pipelines.errors import PoorQuality, RecognitionFailed
 from pipelines.locate import locate_cards
 from pipelines.read import read_card
 from pipelines.straighten import straighten
@@ -89,3 +89,9 @@ def test_a_page_of_plain_text_is_not_a_licence(reader: LicenceReader):
         cv2.putText(page, line, (60, 150 + 120 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (0, 0, 0), 3)
     with pytest.raises(RecognitionFailed, match="no driving licence"):
         reader.read(_encode(page), ReadOptions(side="front"))
+
+
+def test_a_licence_too_blurred_to_read_is_a_quality_problem(reader: LicenceReader):
+    blurred = cv2.GaussianBlur(_load("specimen-front.jpg").pixels, (0, 0), 9)
+    with pytest.raises(PoorQuality):
+        reader.read(_encode(blurred), ReadOptions(side="front"))

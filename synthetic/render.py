@@ -281,13 +281,22 @@ def _name_font(style: _Style, length: int, rng: np.random.Generator) -> Font:
     return _value_font(style, tracking).scaled(stretch)
 
 
+def _draw_holder(
+    image: np.ndarray, data: LicenceData, layout: PageLayout, style: _Style, rng: np.random.Generator
+) -> dict[str, PxBox]:
+    """证号 and name: printed on both pages, the same way."""
+    v = layout.values
+    return {
+        "number": _print(image, render(data.number, style.number_digits), v["number"], style, rng),
+        "name": _print(image, render(data.name, _name_font(style, len(data.name), rng)), v["name"], style, rng),
+    }
+
+
 def _draw_front_values(
     image: np.ndarray, data: LicenceData, layout: PageLayout, style: _Style, rng: np.random.Generator
 ) -> dict[str, PxBox]:
     v = layout.values
-    boxes: dict[str, PxBox] = {}
-    boxes["number"] = _print(image, render(data.number, style.number_digits), v["number"], style, rng)
-    boxes["name"] = _print(image, render(data.name, _name_font(style, len(data.name), rng)), v["name"], style, rng)
+    boxes = _draw_holder(image, data, layout, style, rng)
     boxes["sex"] = _print(image, render(data.sex, _value_font(style)), v["sex"], style, rng)
     nationality = render(data.nationality, _value_font(style, rng.uniform(0.0, 0.3)))
     boxes["nationality"] = _print(image, nationality, v["nationality"], style, rng)
@@ -341,9 +350,7 @@ def _draw_back_values(
     image: np.ndarray, data: LicenceData, layout: PageLayout, style: _Style, rng: np.random.Generator
 ) -> dict[str, PxBox]:
     v = layout.values
-    boxes: dict[str, PxBox] = {}
-    boxes["number"] = _print(image, render(data.number, style.number_digits), v["number"], style, rng)
-    boxes["name"] = _print(image, render(data.name, _name_font(style, len(data.name), rng)), v["name"], style, rng)
+    boxes = _draw_holder(image, data, layout, style, rng)
     boxes["file_number"] = _print(image, render(data.file_number, style.number_digits), v["file_number"], style, rng)
     if data.record:
         boxes["record"] = _print(

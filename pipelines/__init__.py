@@ -13,7 +13,7 @@ from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
-from .locate import locate_by_text, locate_cards, order_corners
+from .locate import locate_by_text, locate_cards, order_corners, spans_image
 from .layout import FRONT_PROBES
 from .read import probe_regions, read_card
 from .straighten import straighten
@@ -83,9 +83,13 @@ class LicenceReader:
         found: list[CardText] = []
         with timer.stage("locate"):
             quads = locate_cards(image)
-        colour_found = bool(quads)
+            colour_found = bool(quads)
+            # A colour quad over the whole photo is a greenish background merged with the card: its text says better.
+            by_text = not quads or all(spans_image(q, image.pixels.shape) for q in quads)
+            if by_text:
+                quads = locate_by_text(image, self.engine.detector) + quads
         text = self._read_candidates(image, quads, wanted, found, timer)
-        if text is None:
+        if text is None and not by_text:
             # The card's colour did not stand out (a green desk, a pale print, a grey copy): find it by its text.
             with timer.stage("locate"):
                 quads = locate_by_text(image, self.engine.detector)

@@ -48,7 +48,7 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
         quads = _quads_in(card_mask(small, cutoff), max_cards)
         if quads and (not best or _quality(quads) > _quality(best)):
             best = quads
-        if best and min(q.score for q in best) >= GOOD_FILL and not _spans_image(best[0], small.shape):
+        if best and min(q.score for q in best) >= GOOD_FILL and not spans_image(best[0], small.shape):
             break
     return [CardQuad(corners=(q.corners / scale).astype(np.float32), score=q.score) for q in best]
 
@@ -65,12 +65,12 @@ def _quality(quads: list[CardQuad]) -> float:
     return quads[0].score
 
 
-def _spans_image(quad: CardQuad, shape: tuple[int, ...]) -> bool:
+def spans_image(quad: CardQuad, shape: tuple[int, ...]) -> bool:
     """A quad touching three image borders is usually card and background merged, not a tight scan."""
     h, w = shape[:2]
     c = quad.corners
-    touches = (c[:, 0].min() < 2) + (c[:, 1].min() < 2) + (c[:, 0].max() > w - 3) + (c[:, 1].max() > h - 3)
-    return touches >= 3
+    touches = [c[:, 0].min() < 2, c[:, 1].min() < 2, c[:, 0].max() > w - 3, c[:, 1].max() > h - 3]
+    return sum(bool(t) for t in touches) >= 3
 
 
 def _quads_in(mask: np.ndarray, max_cards: int) -> list[CardQuad]:

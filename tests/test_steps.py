@@ -11,10 +11,10 @@ import pytest
 from pipelines import LicenceReader, ReadOptions
 from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
-from pipelines.locate import locate_cards
+from pipelines.locate import locate_cards, spans_image
 from pipelines.read import read_card
 from pipelines.straighten import straighten
-from pipelines.types import CARD_H, CARD_W, Image
+from pipelines.types import CARD_H, CARD_W, CardQuad, Image
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
@@ -95,3 +95,10 @@ def test_a_licence_too_blurred_to_read_is_a_quality_problem(reader: LicenceReade
     blurred = cv2.GaussianBlur(_load("specimen-front.jpg").pixels, (0, 0), 9)
     with pytest.raises(PoorQuality):
         reader.read(_encode(blurred), ReadOptions(side="front"))
+
+
+def test_a_quad_over_the_whole_photo_counts_as_spanning_it():
+    whole = CardQuad(np.array([[0, 0], [799, 0], [799, 599], [0, 599]], np.float32), 1.0)
+    inside = CardQuad(np.array([[50, 40], [700, 40], [700, 500], [50, 500]], np.float32), 1.0)
+    assert spans_image(whole, (600, 800, 3))
+    assert not spans_image(inside, (600, 800, 3))

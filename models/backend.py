@@ -1,8 +1,7 @@
-"""Inference sessions: the one place that knows about ONNX Runtime and the CPU/GPU choice."""
+"""Inference sessions: the one place that knows about the runtimes (ONNX Runtime, OpenVINO) and the CPU/GPU choice."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +9,6 @@ from typing import Protocol
 
 import numpy as np
 import onnxruntime as ort
-
-log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
 BACKENDS = ("onnxruntime", "openvino")

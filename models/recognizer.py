@@ -41,9 +41,6 @@ class Recognition:
         """Centre of character i along the crop, in crop pixels."""
         return (self.char_frames[i] + 0.5) * self.frame_width
 
-    def frame_at(self, x: float) -> int:
-        return int(x / self.frame_width)
-
     def constrained(
         self, allowed: Callable[[str], bool], start: int = 0, end: int | None = None
     ) -> tuple[str, tuple[float, ...], tuple[int, ...]]:

@@ -8,7 +8,6 @@ import re
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
-CLASS_CODES = ("A1", "A2", "A3", "B1", "B2", "C1", "C2", "C3", "C4", "C5", "C6", "D", "E", "F", "M", "N", "P")
 CLASS_CHARS = "ABCDEFMNP123456"
 _CLASS_RE = re.compile(r"^(?:A[123]|B[12]|C[1-6]|[DEFMNP])+$")
 _DATE_RE = re.compile(r"(\d{4})\D{0,2}(\d{1,2})\D{0,2}(\d{1,2})")
@@ -45,10 +44,6 @@ def parse_date(text: str) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
-
-
-def find_dates(text: str) -> list[dt.date]:
-    return [d for d in (parse_date(m.group(0)) for m in _DATE_RE.finditer(text)) if d is not None]
 
 
 def class_is_valid(text: str) -> bool:

@@ -7,7 +7,6 @@ import pytest
 from pipelines.validate import (
     add_years,
     class_is_valid,
-    find_dates,
     id_birth,
     id_check_char,
     id_is_valid,
@@ -42,7 +41,6 @@ def test_dates():
     assert parse_date("20150618") == dt.date(2015, 6, 18)
     assert parse_date("2015-02-30") is None
     assert parse_date("1800-01-01") is None
-    assert find_dates("2015-06-18 至 2021-06-18") == [dt.date(2015, 6, 18), dt.date(2021, 6, 18)]
 
 
 def test_add_years_handles_leap_day():

@@ -18,9 +18,22 @@ from .layout import FRONT_PROBES
 from .read import probe_regions, read_card
 from .straighten import straighten
 from .timing import StageTimer
-from .types import CARD_H, CARD_W, Card, CardQuad, CardText, Image, LicenceReading, Page, ReadOptions
+from .types import (
+    CARD_H,
+    CARD_W,
+    DOUBLE_SIDE,
+    PAGES,
+    Card,
+    CardQuad,
+    CardText,
+    DoubleReading,
+    Image,
+    LicenceReading,
+    Page,
+    ReadOptions,
+)
 
-__all__ = ["LicenceReader", "LicenceReading", "ReadOptions"]
+__all__ = ["DoubleReading", "LicenceReader", "LicenceReading", "ReadOptions"]
 
 PAGE_NAMES = {"front": "front page (主页)", "back": "back page (副页)"}
 # With fewer fields than this the card was found but could not really be read: blur, glare, darkness.
@@ -40,13 +53,19 @@ class LicenceReader:
         self.engine.recognizer([blank[260:320, 280:600]])
         self.engine.classifier([blank[260:320, 280:600]])
 
-    def read(self, data: bytes, options: ReadOptions) -> LicenceReading:
+    def read(self, data: bytes, options: ReadOptions) -> LicenceReading | DoubleReading:
         timer = StageTimer()
         with timer.stage("decode"):
             image = decode_image(data)
-        text = self._find_page(image, options.side, timer)
+        if options.side == DOUBLE_SIDE:
+            # Each search reads the likelier card first (the seal's red), so each card is read once.
+            front, back = (self._extract(image, self._find_page(image, page, timer), options, timer) for page in PAGES)
+            return DoubleReading(front=front, back=back, timings=timer.seconds)
+        return self._extract(image, self._find_page(image, options.side, timer), options, timer)
+
+    def _extract(self, image: Image, text: CardText, options: ReadOptions, timer: StageTimer) -> LicenceReading:
         page = text.page
-        assert page is not None
+        assert page is not None  # _find_page returns only cards whose page it recognised
         with timer.stage("extract"):
             alignment = fit_alignment(text.lines, anchors_for(page, text.lines))
             if alignment.calls_for_restraightening:

@@ -10,6 +10,7 @@ import numpy as np
 
 Page = Literal["front", "back"]
 PAGES: tuple[Page, ...] = ("front", "back")
+DOUBLE_SIDE = "double_side"  # ReadOptions.side asking for both pages from one photo
 
 # The canonical straightened card: 88 x 60 mm at 10 px/mm.
 CARD_W = 880
@@ -18,9 +19,9 @@ CARD_H = 600
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """What the caller asked for. side=None means: detect the page."""
+    """What the caller asked for. side=None means: detect the page; DOUBLE_SIDE: read both pages."""
 
-    side: Page | None = "front"
+    side: Page | Literal["double_side"] | None = "front"
     return_issuing_authority: bool = False
     return_text_location: bool = False
 
@@ -121,4 +122,13 @@ class LicenceReading:
     fields: dict[str, str]
     locations: dict[str, list[list[float]]] = field(default_factory=dict)
     confidence: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DoubleReading:
+    """Both pages read from one photo (side=double_side)."""
+
+    front: LicenceReading
+    back: LicenceReading
     timings: dict[str, float] = field(default_factory=dict)

@@ -92,7 +92,7 @@ def error_response(request: Request, error: DlocrError, status_code: int | None 
 ERROR_EXAMPLES: tuple[tuple[str, DlocrError], ...] = (
     (
         "invalid parameter",
-        InvalidParameter("The input parameter is invalid: side: Input should be 'front', 'back' or ''"),
+        InvalidParameter("The input parameter is invalid: side: Input should be 'front', 'back', 'double_side' or ''"),
     ),
     ("not an image", UnsupportedImage("The image format is not supported: use JPEG, PNG, BMP or TIFF.")),
     (

@@ -7,12 +7,12 @@ import time
 import anyio.to_thread
 from starlette.requests import Request
 
-from pipelines import LicenceReading, ReadOptions
+from pipelines import DoubleReading, LicenceReading, ReadOptions
 from service.errors import Overloaded
 from service.metrics import QUEUE_DEPTH, QUEUE_SECONDS, observe_stages
 
 
-async def recognize(request: Request, data: bytes, options: ReadOptions) -> LicenceReading:
+async def recognize(request: Request, data: bytes, options: ReadOptions) -> LicenceReading | DoubleReading:
     """The reader's answer, bounded by DLOCR_MAX_CONCURRENCY; the access log gets the image size and timings.
 
     The slot is taken here rather than by `run_sync(limiter=...)` so that the wait can be measured on its own:
@@ -29,7 +29,7 @@ async def recognize(request: Request, data: bytes, options: ReadOptions) -> Lice
         waited = time.perf_counter() - queued
         QUEUE_SECONDS.observe(waited)
         request.state.timings = {"queue": waited}
-        reading: LicenceReading = await anyio.to_thread.run_sync(request.app.state.reader.read, data, options)
+        reading: LicenceReading | DoubleReading = await anyio.to_thread.run_sync(request.app.state.reader.read, data, options)
     finally:
         limiter.release()
     observe_stages(reading.timings)

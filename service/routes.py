@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from pipelines.types import LicenceReading, ReadOptions
+from pipelines.types import DoubleReading, LicenceReading, ReadOptions
 from service.auth import require_credentials
 from service.errors import error_responses
 from service.payload import parse_request
@@ -33,7 +33,10 @@ async def driver_license(
     return JSONResponse({"result": result_of(reading, options)})
 
 
-def result_of(reading: LicenceReading, options: ReadOptions) -> dict[str, Any]:
+def result_of(reading: LicenceReading | DoubleReading, options: ReadOptions) -> dict[str, Any]:
+    """The `result` object; for double_side the SDK's shape: the front page's fields in front, the back's in back."""
+    if isinstance(reading, DoubleReading):
+        return {"front": result_of(reading.front, options), "back": result_of(reading.back, options)}
     result: dict[str, Any] = dict(reading.fields)
     if options.return_text_location:
         result["text_location"] = reading.locations

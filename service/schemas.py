@@ -59,8 +59,10 @@ class DriverLicenseRequest(BaseModel):
         "Exactly one of image and url.",
     )
     # Huawei treats an empty side like a missing one.
-    side: Literal["front", "back", ""] | None = Field(
-        default=None, description="front: main page, back: secondary page; empty or absent means front."
+    side: Literal["front", "back", "double_side", ""] | None = Field(
+        default=None,
+        description="front: main page, back: secondary page, double_side: both pages in one photo (result.front and "
+        "result.back); empty or absent means front.",
     )
     return_issuing_authority: bool | None = Field(
         default=None, description="Return issuing_authority (front page). Must be a JSON boolean; default false."
@@ -119,12 +121,25 @@ class DriverLicenseBack(BaseModel):
     )
 
 
+class DriverLicenseBothPages(BaseModel):
+    """side=double_side: both pages of one photo."""
+
+    front: DriverLicenseFront
+    back: DriverLicenseBack
+
+
 class DriverLicenseResponse(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"result": _FRONT_EXAMPLE}, {"result": _BACK_EXAMPLE}]}
+        json_schema_extra={
+            "examples": [
+                {"result": _FRONT_EXAMPLE},
+                {"result": _BACK_EXAMPLE},
+                {"result": {"front": _FRONT_EXAMPLE, "back": _BACK_EXAMPLE}},
+            ]
+        }
     )
 
-    result: DriverLicenseFront | DriverLicenseBack
+    result: DriverLicenseFront | DriverLicenseBack | DriverLicenseBothPages
 
 
 class ErrorBody(BaseModel):

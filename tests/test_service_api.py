@@ -210,3 +210,25 @@ def test_a_full_queue_is_told_at_once(settings: Settings, recording_reader: Reco
         assert all(r.headers["X-Request-Id"] for r in refused)
         assert [r.status_code for r in responses].count(200) >= 2  # one reading, one waiting
         assert http.post(URL, json={"image": IMAGE}).status_code == 200  # and the next is served
+
+
+def test_double_side_reads_both_pages_of_one_photo(client: TestClient) -> None:
+    labels = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))
+    [demo] = [s for s in labels["samples"] if s["file"] == "huawei-demo-front-back.png"]
+    image = base64.b64encode((SAMPLES / demo["file"]).read_bytes()).decode()
+    body = {"image": image, "side": "double_side", "return_issuing_authority": True, "return_text_location": True}
+    response = client.post(URL, json=body)
+    assert response.status_code == 200
+    result = response.json()["result"]
+    for page in ("front", "back"):
+        fields = dict(result[page])
+        locations = fields.pop("text_location")
+        assert fields == demo["ground_truth"][page]
+        assert set(locations) == set(fields)
+
+
+def test_double_side_without_the_back_page_names_what_is_missing(client: TestClient) -> None:
+    response = client.post(URL, json={"image": IMAGE, "side": "double_side"})
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "AIS.0105"
+    assert "back page" in response.json()["error_msg"]

@@ -173,3 +173,14 @@ def test_a_client_too_slow_to_send_its_body_times_out(live: str, token: str) -> 
     status, error = raw_exchange(live, request_head(1000, token), b'{"image": "', wait=BODY_TIMEOUT + 0.5)
     assert (status, error) == (408, {"error_code": "APIG.0201", "error_msg": "Request timeout."})
     assert time.monotonic() - started < BODY_TIMEOUT + 5
+
+
+def test_the_sdk_parses_both_pages_of_a_double_side_answer(live: str) -> None:
+    demo = REPO.parent / "shared" / "samples" / "huawei-demo-front-back.png"
+    truth = json.loads((demo.parent / "labels.json").read_text(encoding="utf-8"))["samples"][0]["ground_truth"]
+    image = base64.b64encode(demo.read_bytes()).decode()
+    response = recognise(sdk_client(live, AK, SK), image=image, side="double_side")
+    assert response.result.front.number == truth["front"]["number"]
+    assert response.result.front.valid_to == truth["front"]["valid_to"]
+    assert response.result.back.number == truth["back"]["number"]
+    assert response.result.back.file_number == truth["back"]["file_number"]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from .backend import Backend
+from .recognizer import normalise_line, resized_width
 
-CLS_H, CLS_W = 48, 192
+# The classifier takes the recogniser's 48 px line height, padded to a fixed width.
+CLS_W = 192
 
 
 class DirectionClassifier:
@@ -27,9 +27,4 @@ class DirectionClassifier:
 
 
 def _normalise(crop: np.ndarray) -> np.ndarray:
-    h, w = crop.shape[:2]
-    width = min(CLS_W, max(8, int(math.ceil(CLS_H * w / max(h, 1)))))
-    resized = cv2.resize(crop, (width, CLS_H)).astype(np.float32)
-    out = np.zeros((3, CLS_H, CLS_W), np.float32)
-    out[:, :, :width] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
-    return out
+    return normalise_line(crop, min(CLS_W, resized_width(crop)), CLS_W)

@@ -80,12 +80,12 @@ class TextRecognizer:
     def __call__(self, crops: Sequence[np.ndarray]) -> list[Recognition]:
         if not crops:
             return []
-        widths = [_resized_width(c) for c in crops]
+        widths = [resized_width(c) for c in crops]
         order = np.argsort(widths)
         results: list[Recognition | None] = [None] * len(crops)
         for batch in _width_batches([int(i) for i in order], widths):
             pad_w = max(max(widths[i] for i in batch), REC_HEIGHT * 4)
-            x = np.stack([_normalise(crops[i], widths[i], pad_w) for i in batch])
+            x = np.stack([normalise_line(crops[i], widths[i], pad_w) for i in batch])
             probs = self._backend.run(x)
             for row, i in enumerate(batch):
                 frame_width = pad_w / probs.shape[1] * crops[i].shape[0] / REC_HEIGHT
@@ -119,7 +119,8 @@ class TextRecognizer:
         )
 
 
-def _resized_width(crop: np.ndarray) -> int:
+def resized_width(crop: np.ndarray) -> int:
+    """Width of the crop scaled to the networks' 48 px line height."""
     h, w = crop.shape[:2]
     return max(8, int(math.ceil(REC_HEIGHT * w / max(h, 1))))
 
@@ -134,7 +135,8 @@ def _width_batches(order: list[int], widths: list[int]) -> list[list[int]]:
     return batches
 
 
-def _normalise(crop: np.ndarray, width: int, pad_w: int) -> np.ndarray:
+def normalise_line(crop: np.ndarray, width: int, pad_w: int) -> np.ndarray:
+    """The crop at 48 px high and `width` wide, scaled to [-1, 1], zero-padded on the right to `pad_w`."""
     resized = cv2.resize(crop, (width, REC_HEIGHT)).astype(np.float32)
     out = np.zeros((3, REC_HEIGHT, pad_w), np.float32)
     out[:, :, :width] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5

@@ -60,7 +60,7 @@ class LicenceReader:
         if options.side == DOUBLE_SIDE:
             # Each search reads the likelier card first (the seal's red), so each card is read once.
             front, back = (self._extract(image, self._find_page(image, page, timer), options, timer) for page in PAGES)
-            return DoubleReading(front=front, back=back, timings=timer.seconds)
+            return DoubleReading(front=front, back=back, timings=dict(timer.seconds))
         return self._extract(image, self._find_page(image, options.side, timer), options, timer)
 
     def _extract(self, image: Image, text: CardText, options: ReadOptions, timer: StageTimer) -> LicenceReading:
@@ -86,7 +86,7 @@ class LicenceReader:
             fields=answer,
             locations={name: _location(text.card, fields[name]) for name in answer if name in fields},
             confidence={name: round(fields[name].confidence, 4) if name in fields else 0.0 for name in answer},
-            timings=timer.seconds,
+            timings=dict(timer.seconds),
         )
 
     def _restraighten(self, image: Image, text: CardText, alignment: Alignment) -> tuple[CardText, Alignment]:

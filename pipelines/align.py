@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from .extract.lines import Label, char_positions
-from .types import CARD_H, CARD_W, Page, TextLine
+from .types import CARD_CORNERS, CARD_H, CARD_W, Page, TextLine
 
 Anchors = dict[str, tuple[float, float]]
 
@@ -83,7 +83,7 @@ class Alignment:
     @property
     def shift(self) -> float:
         """How far the fit moves the card's corners, as a fraction of the card's width."""
-        corners = _card_corners()
+        corners = CARD_CORNERS.astype(np.float64)
         return float(np.abs(apply(self.matrix, corners) - corners).max() / CARD_W)
 
     @property
@@ -127,13 +127,9 @@ def _residual(matrix: np.ndarray, seen: np.ndarray, expected: np.ndarray) -> flo
     return float(np.sqrt(np.mean(np.sum((apply(matrix, seen) - expected) ** 2, axis=1))))
 
 
-def _card_corners() -> np.ndarray:
-    return np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], np.float64)
-
-
 def _plausible(matrix: np.ndarray) -> bool:
     """The card, seen through the fit, must stay a convex quad of sensible size."""
-    corners = apply(matrix, _card_corners()).astype(np.float32)
+    corners = apply(matrix, CARD_CORNERS.astype(np.float64)).astype(np.float32)
     if not cv2.isContourConvex(corners):
         return False
     ratio = cv2.contourArea(corners) / (CARD_W * CARD_H)

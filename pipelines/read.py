@@ -73,21 +73,23 @@ def widen(quad: np.ndarray, share: float = END_PAD) -> np.ndarray:
     return widened
 
 
+def _turned(
+    card: Card, quads: list[np.ndarray], crops: list[np.ndarray]
+) -> tuple[Card, list[np.ndarray], list[np.ndarray]]:
+    """The card, its line boxes and their crops, all turned 180 degrees: no need to detect again."""
+    return turned_half(card), [_turn_quad(q) for q in quads], [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+
+
 def read_card(engine: OcrEngine, card: Card) -> CardText:
     boxes = engine.detector(card.pixels, DET_SIZE)
     quads = [widen(b.quad) for b in boxes]
     crops = [crop_quad(card.pixels, q) for q in quads]
     if upside_down_vote(engine, crops) > 0.5:
-        card = turned_half(card)
-        quads = [_turn_quad(q) for q in quads]
-        crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+        card, quads, crops = _turned(card, quads, crops)
     text = _recognise(engine, card, quads, crops)
     if text.page is None and quads:
         # The classifier can be fooled by a card that is mostly short lines; the other way up costs one more pass.
-        turned = turned_half(card)
-        other = _recognise(
-            engine, turned, [_turn_quad(q) for q in quads], [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
-        )
+        other = _recognise(engine, *_turned(card, quads, crops))
         if other.page is not None:
             return other
     return text

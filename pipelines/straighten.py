@@ -5,10 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .types import CARD_H, CARD_W, Card, CardQuad, Image
-
-_CANONICAL = np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], dtype=np.float32)
-
+from .types import CARD_CORNERS, CARD_H, CARD_W, Card, CardQuad, Image
 
 def straighten(image: Image, quad: CardQuad) -> Card:
     corners = quad.corners.astype(np.float32)
@@ -18,9 +15,9 @@ def straighten(image: Image, quad: CardQuad) -> Card:
     shrink = min(1.0, 1.5 * CARD_W / max(span, 1.0))
     if shrink < 1.0:
         pixels = cv2.resize(pixels, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
-    to_card = cv2.getPerspectiveTransform(corners * shrink, _CANONICAL)
+    to_card = cv2.getPerspectiveTransform(corners * shrink, CARD_CORNERS)
     card = cv2.warpPerspective(pixels, to_card, (CARD_W, CARD_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    to_image = cv2.getPerspectiveTransform(_CANONICAL, corners)
+    to_image = cv2.getPerspectiveTransform(CARD_CORNERS, corners)
     return Card(pixels=normalise_contrast(card), to_image=to_image)
 
 

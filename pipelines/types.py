@@ -15,6 +15,8 @@ DOUBLE_SIDE = "double_side"  # ReadOptions.side asking for both pages from one p
 # The canonical straightened card: 88 x 60 mm at 10 px/mm.
 CARD_W = 880
 CARD_H = 600
+# Its corners TL, TR, BR, BL: where straightening puts a card's corners.
+CARD_CORNERS = np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], dtype=np.float32)
 
 
 @dataclass(frozen=True)

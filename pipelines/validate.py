@@ -10,7 +10,9 @@ ID_CHECK = "10X98765432"
 
 CLASS_CHARS = "ABCDEFMNP123456"
 _CLASS_RE = re.compile(r"^(?:A[123]|B[12]|C[1-6]|[DEFMNP])+$")
-_DATE_RE = re.compile(r"(\d{4})\D{0,2}(\d{1,2})\D{0,2}(\d{1,2})")
+# Year, month, day with up to two separators between them (-, ., /, 年 月, or a misread mark).
+DATE_PATTERN = r"(\d{4})\D{0,2}(\d{1,2})\D{0,2}(\d{1,2})"
+_DATE_RE = re.compile(DATE_PATTERN)
 
 
 def id_check_char(first17: str) -> str:

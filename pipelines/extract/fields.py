@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from ..validate import id_check_char, id_is_valid, parse_date
+from ..validate import DATE_PATTERN, id_check_char, id_is_valid, parse_date
 from .lines import Span
 
 DIGITS = "0123456789"
@@ -161,7 +161,7 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
     return found
 
 
-_DATE_AT = re.compile(r"(?=(\d{4}\D{0,2}\d{1,2}\D{0,2}\d{1,2}))")
+_DATE_AT = re.compile(rf"(?=({DATE_PATTERN}))")
 
 
 def _date_matches(text: str) -> list[tuple[int, int, dt.date]]:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
 from models import OcrEngine
 
 from .align import Alignment, anchors_for, fit_alignment, layout_to_card
+from .confidence import field_confidence
+from .consistency import Checked, check_back, check_front, check_pages
 from .decode import decode_image
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
-from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
 from .locate import locate_by_text, locate_cards, order_corners, spans_image
-from .layout import FRONT_PROBES
+from .layout import FRONT_PROBES, field_box
+from .quality import Quality, assess
 from .read import probe_regions, read_card
 from .straighten import straighten
 from .timing import StageTimer
@@ -60,10 +64,17 @@ class LicenceReader:
         if options.side == DOUBLE_SIDE:
             # Each search reads the likelier card first (the seal's red), so each card is read once.
             front, back = (self._extract(image, self._find_page(image, page, timer), options, timer) for page in PAGES)
-            return DoubleReading(front=front, back=back, timings=dict(timer.seconds))
-        return self._extract(image, self._find_page(image, options.side, timer), options, timer)
+            with timer.stage("extract"):
+                front_checked, back_checked = check_pages(front.checked, back.checked)
+            return DoubleReading(
+                front=_reading(front, front_checked, options, timer),
+                back=_reading(back, back_checked, options, timer),
+                timings=dict(timer.seconds),
+            )
+        page = self._extract(image, self._find_page(image, options.side, timer), options, timer)
+        return _reading(page, page.checked, options, timer)
 
-    def _extract(self, image: Image, text: CardText, options: ReadOptions, timer: StageTimer) -> LicenceReading:
+    def _extract(self, image: Image, text: CardText, options: ReadOptions, timer: StageTimer) -> _PageRead:
         page = text.page
         assert page is not None  # _find_page returns only cards whose page it recognised
         with timer.stage("extract"):
@@ -74,20 +85,16 @@ class LicenceReader:
             if page == "front":
                 text = probe_regions(self.engine, text, FRONT_PROBES, align)
                 fields = extract_front(text.lines, align, options.return_issuing_authority)
-                order = FRONT_FIELDS
+                checked = check_front(fields)
             else:
                 fields = extract_back(text.lines, align)
-                order = BACK_FIELDS
+                checked = check_back(fields)
+            # Every field's box, read or not: glare is most often why a field could not be read.
+            boxes = {name: field_box(page, name) for name in (FRONT_FIELDS if page == "front" else BACK_FIELDS)}
+            quality = assess(image, text.card, page, align, boxes)
         if len(fields) < MIN_FIELDS[page]:
             raise PoorQuality("The image quality is too poor: the licence was found but its fields could not be read.")
-        answer = _answer(fields, order, options)
-        return LicenceReading(
-            page=page,
-            fields=answer,
-            locations={name: _location(text.card, fields[name]) for name in answer if name in fields},
-            confidence={name: round(fields[name].confidence, 4) if name in fields else 0.0 for name in answer},
-            timings=dict(timer.seconds),
-        )
+        return _PageRead(page, text.card, checked, quality)
 
     def _restraighten(self, image: Image, text: CardText, alignment: Alignment) -> tuple[CardText, Alignment]:
         """Straighten again along the card edges the labels imply; keep that reading if it lines up better."""
@@ -130,9 +137,10 @@ class LicenceReader:
     ) -> CardText | None:
         with timer.stage("locate"):
             cards = [straighten(image, q) for q in quads]
-            if wanted is not None and len(cards) > 1:
+            if len(cards) > 1:
                 # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
-                cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted == "front")
+                # Undirected, the front page comes first, as Huawei answers the front page when side is omitted.
+                cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted != "back")
         for card in cards:
             with timer.stage("read"):
                 text = read_card(self.engine, card)
@@ -142,9 +150,33 @@ class LicenceReader:
         return None
 
 
-def _answer(fields: dict[str, FieldReading], order: tuple[str, ...], options: ReadOptions) -> dict[str, str]:
+@dataclass(frozen=True)
+class _PageRead:
+    """One page's fields after its own rules, and what the photo of it looked like."""
+
+    page: Page
+    card: Card
+    checked: Checked
+    quality: Quality
+
+
+def _reading(read: _PageRead, checked: Checked, options: ReadOptions, timer: StageTimer) -> LicenceReading:
+    order = FRONT_FIELDS if read.page == "front" else BACK_FIELDS
     wanted = [name for name in order if name != "issuing_authority" or options.return_issuing_authority]
-    return {name: fields[name].value if name in fields else "" for name in wanted}
+    fields = checked.fields
+    return LicenceReading(
+        page=read.page,
+        fields={name: fields[name].value if name in fields else "" for name in wanted},
+        locations={name: _location(read.card, fields[name]) for name in wanted if name in fields},
+        confidence={
+            name: field_confidence(fields[name], name in checked.doubtful, name in read.quality.glared_fields)
+            if name in fields
+            else 0.0
+            for name in wanted
+        },
+        warnings=read.quality.warnings + checked.warnings,
+        timings=dict(timer.seconds),
+    )
 
 
 def _location(card: Card, reading: FieldReading) -> list[list[float]]:

@@ -34,6 +34,21 @@ BACK: dict[str, Region] = {
     "record": (0.12, 0.345, 0.99, 0.97),
 }
 
+# The holder's photo (front page): its white background is not glare. From the design's fractions.
+PHOTO: Region = (0.750, 0.460, 0.994, 0.999)
+
+# The box of each returned field whose region is named otherwise, for telling which fields a glare patch covers.
+_FIELD_REGIONS = {
+    "issuing_authority": "seal",
+    "valid_from": "valid_from_old",
+    "valid_to": "valid_for_old",
+}
+
+
+def field_box(page: str, name: str) -> Region:
+    return (FRONT if page == "front" else BACK)[_FIELD_REGIONS.get(name, name)]
+
+
 # Printed labels (Chinese and English, both formats). Their characters never belong to a value.
 FRONT_LABELS = (
     "中华人民共和国机动车驾驶证",

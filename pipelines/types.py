@@ -23,7 +23,7 @@ CARD_CORNERS = np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], dt
 class ReadOptions:
     """What the caller asked for. side=None means: detect the page; DOUBLE_SIDE: read both pages."""
 
-    side: Page | Literal["double_side"] | None = "front"
+    side: Page | Literal["double_side"] | None = None
     return_issuing_authority: bool = False
     return_text_location: bool = False
 
@@ -116,7 +116,8 @@ class LicenceReading:
     """The answer for one page: Huawei field name -> value, in Huawei's order, and what backs each value.
 
     locations: field -> its 4 corners [[x, y] x 4] (TL TR BR BL) in the original image's pixels, for fields read.
-    confidence: field -> the recogniser's probability of its least certain character (0 for a field not read).
+    confidence: field -> probability that the value is right, calibrated on generated cards (0 for a field not read).
+    warnings: codes for what the photo or the licence's own rules say is wrong (pipelines.quality, .consistency).
     timings: seconds per pipeline stage (see pipelines.timing.STAGES).
     """
 
@@ -124,6 +125,7 @@ class LicenceReading:
     fields: dict[str, str]
     locations: dict[str, list[list[float]]] = field(default_factory=dict)
     confidence: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
 
 

@@ -74,7 +74,7 @@ def files_done(out: Path) -> set[str]:
 
 
 def read_one(reader: Reader, path: Path, options: ReadOptions) -> dict[str, Any]:
-    """One output line: the API's answer (or error) for the file, with page, confidence and seconds."""
+    """One output line: the API's answer (or error) for the file, with page, confidence, warnings and seconds."""
     started = time.perf_counter()
     line: dict[str, Any] = {"file": str(path)}
     try:
@@ -88,7 +88,13 @@ def read_one(reader: Reader, path: Path, options: ReadOptions) -> dict[str, Any]
         logger.exception("unexpected error while reading a file; its output line says AIS.0500")
         line.update(outcome=InternalError.code, **error_body(InternalError()))
     else:
-        line.update(outcome=OK, page=reading.page, result=reading.fields, confidence=reading.confidence)
+        line.update(
+            outcome=OK,
+            page=reading.page,
+            result=reading.fields,
+            confidence=reading.confidence,
+            warnings=list(reading.warnings),
+        )
     line["seconds"] = round(time.perf_counter() - started, 3)
     return line
 

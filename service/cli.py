@@ -21,6 +21,7 @@ from service.app import load_reader
 from service.errors import describe_validation_error, error_body
 from service.logs import logging_config
 from service.metrics import shared_between_workers
+from service.routes import result_of
 from service.settings import Settings
 
 logger = logging.getLogger("dlocr.cli")
@@ -71,7 +72,7 @@ def read(settings: Settings, image: Path, options: ReadOptions) -> int:
         return EXIT_USAGE
     reader = load_reader(settings)
     try:
-        answer = {"result": reader.read(data, options).fields}
+        answer = {"result": result_of(reader.read(data, options), options)}
     except DlocrError as exc:
         print(json.dumps(error_body(exc), ensure_ascii=False))
         return EXIT_READ_FAILED

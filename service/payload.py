@@ -93,7 +93,7 @@ def _parse_body(body: bytes) -> DriverLicenseRequest:
 async def parse_request(request: Request, settings: Settings) -> tuple[bytes, ReadOptions]:
     parsed = _parse_body(await read_body(request))
     options = ReadOptions(
-        side=parsed.side or "front",
+        side=parsed.side or None,
         return_issuing_authority=bool(parsed.return_issuing_authority),
         return_text_location=bool(parsed.return_text_location),
     )

@@ -29,6 +29,22 @@ _BACK_EXAMPLE = {
     "file_number": "88000888XXXX",
     "record": "实习期至2005年08月26日。",
 }
+# Huawei's own example values break two of the licence's rules, which the extra keys then report.
+_FRONT_EXAMPLE = {
+    **_FRONT_EXAMPLE,
+    "type": "normal",
+    "side": "front",
+    "confidence": {name: 0.5 if name in ("birth", "issue_date", "valid_from", "valid_to") else 0.99
+                   for name in _FRONT_EXAMPLE},
+    "warnings": ["issued_under_age", "validity_period_mismatch"],
+}  # fmt: skip
+_BACK_EXAMPLE = {
+    **_BACK_EXAMPLE,
+    "type": "normal",
+    "side": "back",
+    "confidence": dict.fromkeys(_BACK_EXAMPLE, 0.99),
+    "warnings": [],
+}
 
 
 class DriverLicenseRequest(BaseModel):
@@ -62,7 +78,8 @@ class DriverLicenseRequest(BaseModel):
     side: Literal["front", "back", "double_side", ""] | None = Field(
         default=None,
         description="front: main page, back: secondary page, double_side: both pages in one photo (result.front and "
-        "result.back); empty or absent means front.",
+        "result.back). Empty or absent: the page is detected and named in result.side (Huawei assumes front). "
+        "A page asked for that is not in the image, while the other is, is AIS.0105 naming the page found.",
     )
     return_issuing_authority: bool | None = Field(
         default=None, description="Return issuing_authority (front page). Must be a JSON boolean; default false."
@@ -84,7 +101,27 @@ class DriverLicenseRequest(BaseModel):
 TextLocation = dict[str, list[list[float]]]
 
 
-class DriverLicenseFront(BaseModel):
+class PageExtras(BaseModel):
+    """Keys Huawei does not return; its SDK ignores unknown keys, so they are safe to add."""
+
+    type: Literal["normal"] = Field(description="normal: a paper licence")
+    side: Literal["front", "back"] = Field(description="The page read: the one asked for, or the one detected")
+    confidence: dict[str, float] = Field(
+        description="Per returned field, the probability (0-1) that its value is right, calibrated on generated "
+        "cards: at 0.95 or above a field was right at least 99% of the time (docs/api.md has the table). "
+        "0 for a field not read."
+    )
+    warnings: list[str] = Field(
+        description="What the photo or the licence's own rules say is wrong: greyscale_copy, screen_reshoot, "
+        "blurred, glare, cut_off, number_check_failed, birth_mismatch, sex_mismatch, issued_under_age, "
+        "valid_from_before_issue, validity_period_mismatch, pages_disagree (docs/api.md)"
+    )
+    text_location: TextLocation | SkipJsonSchema[None] = Field(
+        default=None, description="Only with return_text_location=true"
+    )
+
+
+class DriverLicenseFront(PageExtras):
     """Main page (主页)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_FRONT_EXAMPLE]})
@@ -102,12 +139,9 @@ class DriverLicenseFront(BaseModel):
     issuing_authority: str | SkipJsonSchema[None] = Field(
         default=None, description="发证机关 issuing authority; only with return_issuing_authority=true"
     )
-    text_location: TextLocation | SkipJsonSchema[None] = Field(
-        default=None, description="Only with return_text_location=true"
-    )
 
 
-class DriverLicenseBack(BaseModel):
+class DriverLicenseBack(PageExtras):
     """Secondary page (副页)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_BACK_EXAMPLE]})
@@ -116,9 +150,6 @@ class DriverLicenseBack(BaseModel):
     name: str = Field(description="姓名 name")
     file_number: str = Field(description="档案编号 file number")
     record: str = Field(description="记录 record")
-    text_location: TextLocation | SkipJsonSchema[None] = Field(
-        default=None, description="Only with return_text_location=true"
-    )
 
 
 class DriverLicenseBothPages(BaseModel):

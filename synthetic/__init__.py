@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synthetic.copies import COPIES, make_copy
 from synthetic.identity import FORMATS, LicenceData, random_licence
 from synthetic.photo import TIER_NAMES, TIERS, Photo, photograph, simulate_photo
 from synthetic.render import RenderedCard, render_card
@@ -19,6 +20,7 @@ from synthetic.render import RenderedCard, render_card
 PAGES: tuple[str, ...] = ("front", "back")
 
 __all__ = [
+    "COPIES",
     "FORMATS",
     "PAGES",
     "TIERS",
@@ -63,14 +65,15 @@ def _format(rng: np.random.Generator, fmt: str | None) -> str:
     return fmt if fmt is not None else ("old" if rng.random() < 0.25 else "new")
 
 
-def make_sample(seed: int, tier: str, page: str = "front", fmt: str | None = None) -> Sample:
-    """A deterministic sample: the same arguments always give the same pixels."""
+def make_sample(seed: int, tier: str, page: str = "front", fmt: str | None = None, copy: str | None = None) -> Sample:
+    """A deterministic sample: the same arguments always give the same pixels. `copy` photographs a greyscale
+    photocopy or a screen showing the card instead of the card itself (see synthetic.copies)."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; expected one of {TIER_NAMES}")
     rng = np.random.default_rng(seed)
     data = random_licence(rng, _format(rng, fmt))
     card = render_card(data, page, rng)
-    photo = simulate_photo(card.image, rng, tier)
+    photo = simulate_photo(card.image if copy is None else make_copy(card.image, copy, rng), rng, tier)
     return Sample(photo.image, page, data.fmt, data.truth(page), photo.quad, card.boxes)
 
 

@@ -96,6 +96,18 @@ class RecordingReader:
     def warm_up(self) -> None:
         self.real.warm_up()
 
+    @property
+    def last_result(self) -> dict[str, Any]:
+        """The `result` the API owes for the last reading: Huawei's fields, then our extra keys."""
+        reading = self.returned[-1]
+        return {
+            **reading.fields,
+            "type": "normal",
+            "side": reading.page,
+            "confidence": reading.confidence,
+            "warnings": list(reading.warnings),
+        }
+
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:

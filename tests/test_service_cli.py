@@ -112,7 +112,7 @@ def cli_reader(monkeypatch: pytest.MonkeyPatch, recording_reader: RecordingReade
 def test_read_prints_the_api_answer(cli_reader: RecordingReader, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["read", str(SPECIMEN), "--side", "front", "--issuing-authority"]) == 0
     out = capsys.readouterr().out
-    assert json.loads(out) == {"result": cli_reader.returned[-1].fields}
+    assert json.loads(out) == {"result": cli_reader.last_result}
     result = json.loads(out)["result"]
     assert (result["number"], result["name"]) == ("150402199902223122", "谢乐桃")
     assert result["issuing_authority"] == "河北省秦皇岛市公安局交通警察支队"

@@ -57,7 +57,7 @@ def assert_still_serving(http: TestClient) -> None:
     reader: RecordingReader = http.app.state.reader
     response = post(http, {"image": SPECIMEN})
     assert response.status_code == 200, response.text
-    assert response.json() == {"result": reader.returned[-1].fields}
+    assert response.json() == {"result": reader.last_result}
     assert response.json()["result"]["number"] == SPECIMEN_NUMBER
 
 

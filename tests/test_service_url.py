@@ -125,7 +125,7 @@ def test_image_behind_a_redirect_is_read(
 ) -> None:
     response = allowed.post(PATH, json={"url": f"{images.base}/redirect", "side": "front"})
     assert response.status_code == 200, response.text
-    assert response.json() == {"result": recording_reader.returned[-1].fields}
+    assert response.json() == {"result": recording_reader.last_result}
     assert response.json()["result"]["number"] == specimen_truth()["number"]
     assert [data for data, _ in recording_reader.calls] == [SPECIMEN_BYTES]
     assert images.requests[-2:] == ["/redirect", "/specimen.jpg"]

@@ -139,7 +139,7 @@ def read_digits(spans: list[Span], length: int) -> FieldReading | None:
     return best
 
 
-_DATE_CHARS = DIGITS + "-./年月日"
+DATE_CHARS = DIGITS + "-./年月日"
 
 
 def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
@@ -147,7 +147,7 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
     found = []
     for span in spans:
         text, probs, frames = span.line.recognition.constrained(
-            lambda ch: ch in _DATE_CHARS, span.start_frame, span.end_frame
+            lambda ch: ch in DATE_CHARS, span.start_frame, span.end_frame
         )
         for start, end, date in _date_matches(text):
             part = replace(

@@ -82,7 +82,8 @@ async function read(event) {
 
 function show(result) {
   const confidence = result.confidence || {};
-  const rows = Object.entries(result).filter(([, value]) => typeof value === "string");
+  // The licence's fields are the keys that carry a confidence; type and side are about the whole page.
+  const rows = Object.entries(result).filter(([field]) => field in confidence);
   for (const [field, value] of rows) {
     const row = $("fields").tBodies[0].insertRow();
     row.dataset.field = field;

@@ -1,0 +1,262 @@
+"""A licence's own rules, used twice: first to choose among the recogniser's candidate readings, then to flag
+what still breaks them.
+
+The rules (GB 11643 for the number; the licence regulations for the dates):
+- 证号 is an 18-character citizen ID whose MOD 11-2 check character holds;
+- the birth date inside it equals `birth`, and its 17th digit is odd for 男 and even for 女;
+- `issue_date` falls on or after the 18th birthday (16th for a class of only light motorcycles and wheeled machinery);
+- `valid_from` is not before `issue_date`, and `valid_to` is `valid_from` plus 6 or 10 years, or 长期;
+- on a double_side photo, both pages carry the same 证号 and name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, replace
+
+from .extract.fields import DATE_CHARS, FieldReading
+from .validate import add_years, id_birth, id_is_valid, id_sex, parse_date
+
+LONG_TERM = "长期"
+VALIDITY_YEARS = (6, 10)
+ADULT_AGE = 18
+# Classes open at 16 under the licence regulations: light motorcycles (F) and wheeled machinery (M).
+YOUTH_CLASSES = frozenset("FM")
+YOUTH_AGE = 16
+
+# Warning codes for broken rules; docs/api.md lists them with the image-quality ones.
+NUMBER_INVALID = "number_check_failed"
+BIRTH_MISMATCH = "birth_mismatch"
+SEX_MISMATCH = "sex_mismatch"
+ISSUED_UNDER_AGE = "issued_under_age"
+VALID_FROM_BEFORE_ISSUE = "valid_from_before_issue"
+VALIDITY_PERIOD = "validity_period_mismatch"
+PAGES_DISAGREE = "pages_disagree"
+
+# How far below the recogniser's first choice a date's runner-up may be and still be chosen by the rules:
+# a candidate the recogniser gave under 5% of its first choice's weight is not a reading to trust over the rules.
+MIN_CANDIDATE_RATIO = 0.05
+# Only the most likely substitutions are combined; beyond these the candidates are noise.
+MAX_SUBSTITUTIONS = 6
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Fields after the rules chose among candidates, the rules that still fail, and the fields those rules involve."""
+
+    fields: dict[str, FieldReading]
+    warnings: tuple[str, ...]
+    doubtful: frozenset[str]
+
+
+def check_front(fields: dict[str, FieldReading]) -> Checked:
+    fields = dict(fields)
+    warnings: list[str] = []
+    doubtful: set[str] = set()
+    number = fields.get("number")
+    valid_number = number is not None and id_is_valid(number.value)
+    if number is not None and not valid_number:
+        number = _number_from_birth(number, fields.get("birth"))
+        valid_number = id_is_valid(number.value)
+        if valid_number:
+            fields["number"] = number
+        else:
+            warnings.append(NUMBER_INVALID)
+            doubtful.add("number")
+    if valid_number:
+        assert number is not None
+        for name, expected, code in (
+            ("birth", id_birth(number.value), BIRTH_MISMATCH),
+            ("sex", id_sex(number.value), SEX_MISMATCH),
+        ):
+            reading = fields.get(name)
+            if reading is None or reading.value == expected:
+                continue
+            chosen = _candidate(reading, expected)
+            if chosen is None:
+                warnings.append(code)
+                doubtful.update(("number", name))
+            else:
+                fields[name] = chosen
+    broken = _fix_dates(fields)
+    warnings.extend(broken)
+    doubtful.update(field for code in broken for field in _DATE_RULE_FIELDS[code])
+    return Checked(fields, tuple(warnings), frozenset(doubtful))
+
+
+def check_back(fields: dict[str, FieldReading]) -> Checked:
+    number = fields.get("number")
+    if number is not None and not id_is_valid(number.value):
+        return Checked(fields, (NUMBER_INVALID,), frozenset({"number"}))
+    return Checked(fields, (), frozenset())
+
+
+def check_pages(front: Checked, back: Checked) -> tuple[Checked, Checked]:
+    """Both pages of one licence. A 证号 or name read a character or two differently is a misread, settled by the
+    check character, then by confidence; values further apart are what the pages print, so both are kept and
+    flagged."""
+    front_fields, back_fields = dict(front.fields), dict(back.fields)
+    disagreeing: set[str] = set()
+    for name in ("number", "name"):
+        a, b = front_fields.get(name), back_fields.get(name)
+        if a is None or b is None or a.value == b.value:
+            continue
+        if not _misread(a.value, b.value):
+            disagreeing.add(name)
+            continue
+        if name == "number" and id_is_valid(a.value) != id_is_valid(b.value):
+            best = a if id_is_valid(a.value) else b
+        else:
+            best = max(a, b, key=lambda r: r.confidence)
+        front_fields[name] = replace(best, spans=a.spans)
+        back_fields[name] = replace(best, spans=b.spans)
+
+    def settled(checked: Checked, fields: dict[str, FieldReading]) -> Checked:
+        number = fields.get("number")
+        repaired = number is not None and id_is_valid(number.value) and NUMBER_INVALID in checked.warnings
+        warnings = [w for w in checked.warnings if not (repaired and w == NUMBER_INVALID)]
+        if disagreeing:
+            warnings.append(PAGES_DISAGREE)
+        doubtful = checked.doubtful - {"number"} if repaired else checked.doubtful
+        return Checked(fields, tuple(warnings), doubtful | disagreeing)
+
+    return settled(front, front_fields), settled(back, back_fields)
+
+
+# Readings of one printed value differ in at most this many characters; more is a different value.
+_MAX_MISREAD = 2
+
+
+def _misread(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) <= _MAX_MISREAD
+
+
+def _number_from_birth(number: FieldReading, birth: FieldReading | None) -> FieldReading:
+    """A 证号 failing its check whose birth digits differ from the printed birth: the printed one may repair it."""
+    if birth is None or len(number.value) != 18:
+        return number
+    digits = birth.value.replace("-", "")
+    fixed = number.value[:6] + digits + number.value[14:]
+    changed = sum(a != b for a, b in zip(number.value[6:14], digits))
+    if 0 < changed <= 2 and id_is_valid(fixed):
+        return replace(number, value=fixed, confidence=min(number.confidence, birth.confidence))
+    return number
+
+
+def _candidate(reading: FieldReading, wanted: str) -> FieldReading | None:
+    """`reading` turned into `wanted` if the recogniser saw `wanted` there too."""
+    for ratio, value in _candidates(reading):
+        if value == wanted:
+            return replace(reading, value=value, confidence=reading.confidence * min(1.0, ratio))
+    return None
+
+
+def _candidates(reading: FieldReading) -> list[tuple[float, str]]:
+    """The field's readings the recogniser also saw, best first, with their weight relative to the first choice.
+    Dates and the sex are re-read from their spans; anything else, or a value not read from its span as such
+    (a valid_to computed from 有效期限 6年), has only itself."""
+    if not reading.spans:
+        return [(1.0, reading.value)]
+    span = reading.spans[-1]
+    if reading.value in ("男", "女"):
+        alternatives = span.alternatives(lambda ch: ch in "男女")
+        if len(alternatives) != 1:
+            return [(1.0, reading.value)]
+        top = alternatives[0].get(reading.value, 0.0) or 1.0
+        return sorted(((p / top, ch) for ch, p in alternatives[0].items()), reverse=True)
+    text, _ = span.constrained(lambda ch: ch in DATE_CHARS)
+    date = parse_date(text)
+    if date is None or date.isoformat() != reading.value:
+        return [(1.0, reading.value)]
+    per_char = span.alternatives(lambda ch: ch in DATE_CHARS)
+    digits = [(i, ch) for i, ch in enumerate(text) if ch.isdigit()]
+    if len(digits) != 8 or len(per_char) != len(text):
+        return [(1.0, reading.value)]
+    substitutions = sorted(
+        (
+            (p / max(per_char[i].get(ch, 0.0), 1e-6), k, d)
+            for k, (i, ch) in enumerate(digits)
+            for d, p in per_char[i].items()
+            if d.isdigit() and d != ch
+        ),
+        reverse=True,
+    )[:MAX_SUBSTITUTIONS]
+    base = [ch for _, ch in digits]
+    found = {reading.value: 1.0}
+    for count in (1, 2):
+        for combo in itertools.combinations(substitutions, count):
+            if len({k for _, k, _ in combo}) < count:
+                continue
+            ratio = 1.0
+            chars = list(base)
+            for r, k, d in combo:
+                chars[k] = d
+                ratio *= min(1.0, r)
+            day = parse_date("".join(chars))
+            if day is not None and ratio >= MIN_CANDIDATE_RATIO:
+                found[day.isoformat()] = max(found.get(day.isoformat(), 0.0), ratio)
+    return sorted(((ratio, value) for value, ratio in found.items()), reverse=True)
+
+
+_DATE_RULE_FIELDS = {
+    ISSUED_UNDER_AGE: ("birth", "issue_date"),
+    VALID_FROM_BEFORE_ISSUE: ("issue_date", "valid_from"),
+    VALIDITY_PERIOD: ("valid_from", "valid_to"),
+}
+_DATES = ("birth", "issue_date", "valid_from", "valid_to")
+
+
+def _fix_dates(fields: dict[str, FieldReading]) -> list[str]:
+    """Choose the likeliest combination of date candidates that breaks no rule; failing that, keep the readings
+    and return the rules they break. Birth is already settled by the 证号 when that is valid, so it stays."""
+    present = [name for name in _DATES if name in fields]
+    readings = {name: fields[name] for name in present}
+    minimum_age = _minimum_age(fields.get("class"))
+    if not _broken({n: r.value for n, r in readings.items()}, minimum_age):
+        return []
+    options = [
+        [(1.0, readings[name].value)] if name == "birth" and "number" in fields else _candidates(readings[name])
+        for name in present
+    ]
+    best: tuple[float, tuple[str, ...]] | None = None
+    for combo in itertools.product(*options):
+        ratio = 1.0
+        for r, _ in combo:
+            ratio *= r
+        values = tuple(v for _, v in combo)
+        if ratio >= MIN_CANDIDATE_RATIO and (best is None or ratio > best[0]):
+            if not _broken(dict(zip(present, values)), minimum_age):
+                best = (ratio, values)
+    if best is None:
+        return _broken({n: r.value for n, r in readings.items()}, minimum_age)
+    for name, value in zip(present, best[1]):
+        if value != readings[name].value:
+            fields[name] = replace(readings[name], value=value)
+    return []
+
+
+def _minimum_age(licence_class: FieldReading | None) -> int:
+    if licence_class is not None and licence_class.value and set(licence_class.value) <= YOUTH_CLASSES:
+        return YOUTH_AGE
+    return ADULT_AGE
+
+
+def _broken(values: dict[str, str], minimum_age: int) -> list[str]:
+    dates = {name: parse_date(value) for name, value in values.items() if value != LONG_TERM}
+    birth, issued, start = dates.get("birth"), dates.get("issue_date"), dates.get("valid_from")
+    broken = []
+    if birth and issued and issued < add_years(birth, minimum_age):
+        broken.append(ISSUED_UNDER_AGE)
+    if issued and start and start < issued:
+        broken.append(VALID_FROM_BEFORE_ISSUE)
+    if start and "valid_to" in values and not _period_ok(start, values["valid_to"]):
+        broken.append(VALIDITY_PERIOD)
+    return broken
+
+
+def _period_ok(start: dt.date, valid_to: str) -> bool:
+    if valid_to == LONG_TERM:
+        return True
+    end = parse_date(valid_to)
+    return end is not None and any(end == add_years(start, years) for years in VALIDITY_YEARS)

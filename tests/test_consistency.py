@@ -1,0 +1,171 @@
+"""The licence's own rules: which readings they choose, and what they flag.
+
+The rule functions take FieldReadings, so most cases are written out here. Where a rule must choose among the
+recogniser's candidates, a Recognition is spelled out frame by frame: the recogniser's runners-up are inputs to
+the rule, and these cases pin down how they are weighed. End to end, on real photos, the doctored shared samples
+are flagged (tests/test_service_api.py) and clean generated cards are not (tests/test_generated.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.recognizer import Recognition
+from pipelines.consistency import (
+    BIRTH_MISMATCH,
+    ISSUED_UNDER_AGE,
+    NUMBER_INVALID,
+    PAGES_DISAGREE,
+    SEX_MISMATCH,
+    VALID_FROM_BEFORE_ISSUE,
+    VALIDITY_PERIOD,
+    check_back,
+    check_front,
+    check_pages,
+)
+from pipelines.extract.fields import FieldReading
+from pipelines.extract.lines import Span
+from pipelines.types import TextLine
+
+CHARSET = ("", *"0123456789-男女")
+NUMBER = "150402199902223122"  # a woman born 1999-02-22; its check character holds
+
+
+def read_as(*frames: dict[str, float]) -> FieldReading:
+    """A field whose every character the recogniser saw as `frames[i]` (candidate -> probability), first
+    choice first; blank frames between characters, as CTC emits them."""
+    ids = np.zeros((2 * len(frames), 3), np.int64)
+    probs = np.zeros((2 * len(frames), 3), np.float32)
+    for i, candidates in enumerate(frames):
+        for k, (ch, p) in enumerate(candidates.items()):
+            ids[2 * i, k], probs[2 * i, k] = CHARSET.index(ch), p
+        probs[2 * i + 1, 0] = 0.99  # blank
+    text = "".join(next(iter(c)) for c in frames)
+    first = tuple(float(next(iter(c.values()))) for c in frames)
+    recognition = Recognition(text, min(first), first, tuple(range(0, 2 * len(frames), 2)), ids, probs, 8.0, CHARSET)
+    line = TextLine(text, min(first), np.array([[0, 0], [100, 0], [100, 20], [0, 20]], np.float32), recognition)
+    span = Span(line, text, 0, 2 * len(frames), first, tuple(range(0, 2 * len(frames), 2)))
+    return FieldReading(text, min(first), (span,))  # the cases below spell dates as YYYY-MM-DD
+
+
+def sure(text: str) -> tuple[dict[str, float], ...]:
+    return tuple({ch: 0.99} for ch in text)
+
+
+def plain(value: str) -> FieldReading:
+    return FieldReading(value, 0.99)
+
+
+def licence(**changes: FieldReading) -> dict[str, FieldReading]:
+    fields = {
+        "number": plain(NUMBER),
+        "name": plain("谢乐桃"),
+        "sex": plain("女"),
+        "birth": plain("1999-02-22"),
+        "issue_date": plain("2017-06-18"),
+        "class": plain("C1"),
+        "valid_from": plain("2017-06-18"),
+        "valid_to": plain("2023-06-18"),
+    }
+    return {**fields, **changes}
+
+
+def test_a_licence_that_keeps_every_rule_is_left_alone():
+    checked = check_front(licence())
+    assert checked.warnings == () and not checked.doubtful
+    assert {name: r.value for name, r in checked.fields.items()} == {n: r.value for n, r in licence().items()}
+
+
+@pytest.mark.parametrize(
+    ("changes", "warning", "doubtful"),
+    [
+        ({"number": plain("150402199902223121")}, NUMBER_INVALID, {"number"}),
+        ({"birth": plain("1999-02-21")}, BIRTH_MISMATCH, {"number", "birth"}),
+        ({"sex": plain("男")}, SEX_MISMATCH, {"number", "sex"}),
+        ({"issue_date": plain("2016-06-18"), "valid_from": plain("2016-06-18"), "valid_to": plain("2022-06-18")},
+         ISSUED_UNDER_AGE, {"birth", "issue_date"}),
+        ({"valid_from": plain("2017-06-17"), "valid_to": plain("2023-06-17")},
+         VALID_FROM_BEFORE_ISSUE, {"issue_date", "valid_from"}),
+        ({"valid_to": plain("2024-06-18")}, VALIDITY_PERIOD, {"valid_from", "valid_to"}),
+    ],
+    ids=["check character", "birth", "sex", "under age", "valid_from", "period"],
+)
+def test_each_broken_rule_is_flagged_and_the_reading_kept(changes, warning, doubtful):
+    checked = check_front(licence(**changes))
+    assert checked.warnings == (warning,)
+    assert checked.doubtful == doubtful
+    for name, reading in changes.items():
+        assert checked.fields[name].value == reading.value
+
+
+@pytest.mark.parametrize(
+    ("valid_to", "ok"), [("2027-06-18", True), ("长期", True), ("2025-06-18", False), ("2027-06-19", False)]
+)
+def test_validity_is_six_or_ten_years_or_long_term(valid_to: str, ok: bool):
+    warnings = check_front(licence(valid_to=plain(valid_to))).warnings
+    assert (VALIDITY_PERIOD not in warnings) is ok
+
+
+def test_light_motorcycles_may_be_first_issued_at_sixteen():
+    at_sixteen = {"issue_date": plain("2015-06-18"), "valid_from": plain("2015-06-18"), "valid_to": plain("2021-06-18")}
+    assert check_front(licence(**at_sixteen, **{"class": plain("F")})).warnings == ()
+    assert check_front(licence(**at_sixteen)).warnings == (ISSUED_UNDER_AGE,)
+
+
+def test_the_birth_inside_the_number_picks_the_recognisers_runner_up():
+    # "1999-02-22" with the last 2 nearly read as 7: the number says 22.
+    birth = read_as(*sure("1999-02-2"), {"7": 0.55, "2": 0.4})
+    assert birth.value == "1999-02-27"
+    checked = check_front(licence(birth=birth))
+    assert checked.fields["birth"].value == "1999-02-22"
+    assert checked.warnings == ()
+
+
+def test_a_runner_up_the_recogniser_barely_saw_is_not_taken():
+    birth = read_as(*sure("1999-02-2"), {"7": 0.97, "2": 0.02})
+    checked = check_front(licence(birth=birth))
+    assert checked.fields["birth"].value == "1999-02-27"
+    assert checked.warnings == (BIRTH_MISMATCH,)
+
+
+def test_the_sex_follows_the_number_when_the_recogniser_was_torn():
+    sex = read_as({"男": 0.5, "女": 0.45})
+    assert check_front(licence(sex=sex)).fields["sex"].value == "女"
+
+
+def test_a_validity_period_off_by_one_digit_is_mended_by_the_likeliest_candidate():
+    # 2017-06-18 至 2023-06-18, the start's month read as 08 (0.6) over 06 (0.35).
+    start = read_as(*sure("2017-0"), {"8": 0.6, "6": 0.35}, *sure("-18"))
+    checked = check_front(licence(valid_from=start))
+    assert checked.fields["valid_from"].value == "2017-06-18"
+    assert checked.warnings == ()
+
+
+def test_the_printed_birth_repairs_a_number_that_fails_its_check():
+    number = plain("150402199902233122")  # birth digits misread 22 -> 23
+    checked = check_front(licence(number=number))
+    assert checked.fields["number"].value == NUMBER
+    assert checked.warnings == ()
+
+
+def test_the_back_page_checks_its_number():
+    assert check_back({"number": plain(NUMBER)}).warnings == ()
+    assert check_back({"number": plain(NUMBER[:-1] + "1")}).warnings == (NUMBER_INVALID,)
+
+
+def test_pages_settle_a_misread_number_by_its_check_character():
+    front = check_front(licence())
+    back = check_back({"number": FieldReading(NUMBER[:-1] + "1", 0.99), "name": plain("谢乐桃")})
+    front, back = check_pages(front, back)
+    assert back.fields["number"].value == NUMBER
+    assert front.warnings == back.warnings == ()
+    assert "number" not in back.doubtful
+
+
+def test_pages_that_print_different_numbers_are_flagged_not_merged():
+    other = "384932195509141247"
+    front, back = check_pages(check_front(licence()), check_back({"number": plain(other), "name": plain("谢乐桃")}))
+    assert (front.fields["number"].value, back.fields["number"].value) == (NUMBER, other)
+    assert front.warnings == back.warnings == (PAGES_DISAGREE,)
+    assert "number" in front.doubtful and "number" in back.doubtful

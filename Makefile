@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 # Fonts the synthetic-licence generator renders with (tests and benchmarks only; the service needs none).
-FONT_PACKAGES := fonts-noto-cjk fonts-arphic-gbsn00lp fonts-arphic-uming fonts-liberation2 fonts-dejavu-core
+FONT_PACKAGES := fonts-noto-cjk fonts-arphic-gbsn00lp fonts-arphic-uming fonts-liberation2 fonts-dejavu-core fonts-wqy-zenhei
 FONT_CHECK := /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
 # The browser tests/test_playground_browser.py drives: Debian's, since nothing else may be downloaded.
 BROWSER_PACKAGES := chromium chromium-driver

@@ -1,6 +1,7 @@
 """Field-level exact-match accuracy on generated licences, per tier and per field, plus the shared samples.
 
     python benchmarks/accuracy.py [--n 40] [--tiers flat,photo,hard] [--pages front,back] [--seed 1000] [--fit]
+                                  [--electronic 30]
 
 Prints tables; reads each card exactly as the API does (encoded image bytes in, fields out). Also prints how
 the returned confidence holds up (share right per confidence band) and which warnings the cards drew; --fit
@@ -24,11 +25,12 @@ from pipelines import LicenceReader, ReadOptions
 from pipelines.errors import DlocrError
 from pipelines.types import LicenceReading
 from synthetic import make_sample
+from synthetic.electronic import make_electronic_sample
 
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 
-def read_page(reader: LicenceReader, data: bytes, page: str) -> tuple[LicenceReading | None, str | None]:
+def read_page(reader: LicenceReader, data: bytes, page: str | None) -> tuple[LicenceReading | None, str | None]:
     try:
         reading = reader.read(data, ReadOptions(side=page, return_issuing_authority=True))
     except DlocrError as exc:
@@ -133,6 +135,82 @@ def print_fit(scored: list[tuple[float, bool]], per_bin: int = 80) -> None:
     print("\n## Calibration knots (paste into pipelines/confidence.py)\n")
     print("_RAW = (" + ", ".join(f"{high:.4f}" for high, _, _ in pooled) + ")")
     print("_RIGHT = (" + ", ".join(f"{right / n:.4f}" for _, right, n in pooled) + ")")
+
+
+def run_electronic(reader: LicenceReader, n: int, seed: int) -> None:
+    """Screenshots of the 12123 app's electronic licence, read with side omitted as a client would send them."""
+    per_field: dict[str, list[bool]] = defaultdict(list)
+    cards: list[bool] = []
+    seconds: list[float] = []
+    errors: Counter[str] = Counter()
+    for i in range(n):
+        sample = make_electronic_sample(seed + i)
+        data = cv2.imencode(".png", sample.image)[1].tobytes()
+        started = time.perf_counter()
+        reading, error = read_page(reader, data, None)
+        seconds.append(time.perf_counter() - started)
+        if error:
+            errors[error] += 1
+        fields = reading.fields if reading is not None and reading.kind == "electronic" else {}
+        oks = [fields.get(name) == truth for name, truth in sample.truth.items()]
+        for name, ok in zip(sample.truth, oks):
+            per_field[name].append(ok)
+        cards.append(all(oks))
+    every = [ok for oks in per_field.values() for ok in oks]
+    print(f"\n## Electronic licences (12123 screenshots): {n}, seed {seed}\n")
+    print(f"field exact match {pct(every)}, screenshots all right {pct(cards)}, "
+          f"errors {dict(errors) or '-'}, read time p50 {statistics.median(seconds) * 1000:.0f} ms\n")
+    print("| field | right |")
+    print("|---|---|")
+    for name, oks in per_field.items():
+        print(f"| {name} | {pct(oks)} |")
+
+
+def run_samples(reader: LicenceReader) -> None:
+    labels = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))["samples"]
+    print("\n## Shared samples\n")
+    print("| file | page | fields right | wrong |")
+    print("|---|---|---|---|")
+    for sample in labels:
+        data = (SAMPLES / sample["file"]).read_bytes()
+        for page, truth in sample["ground_truth"].items():
+            reading, error = read_page(reader, data, page)
+            fields = reading.fields if reading else {}
+            wrong = [name for name, value in truth.items() if fields.get(name) != value]
+            print(f"| {sample['file']} | {page} | {len(truth) - len(wrong)}/{len(truth)} | {', '.join(wrong) or error or '-'} |")
+
+
+FIELD_ORDER = (
+    "number", "name", "sex", "nationality", "address", "birth", "issue_date", "class", "valid_from", "valid_to",
+    "issuing_authority", "file_number", "record",
+)  # fmt: skip
+
+
+def pct(values: list[bool]) -> str:
+    return f"{100 * sum(values) / len(values):.1f}%" if values else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40, help="cards per tier and page")
+    parser.add_argument("--tiers", type=lambda s: s.split(","), default=["flat", "photo", "hard"])
+    parser.add_argument("--pages", type=lambda s: s.split(","), default=["front", "back"])
+    parser.add_argument("--seed", type=int, default=1000, help="first seed; held apart from the test suite's seeds")
+    parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = the runtime's default)")
+    parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--verbose", action="store_true", help="list every wrong field")
+    parser.add_argument("--fit", action="store_true", help="print calibration knots fitted on this run")
+    parser.add_argument("--electronic", type=int, default=30, help="electronic-licence screenshots (0: none)")
+    args = parser.parse_args()
+    reader = LicenceReader(
+        load_engine(EngineOptions(device="cpu", intra_op_threads=args.threads, backend=args.backend))
+    )
+    reader.warm_up()
+    if SAMPLES.is_dir():
+        run_samples(reader)
+    run_generated(reader, args)
+    if args.electronic:
+        run_electronic(reader, args.electronic, args.seed)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,13 @@ from .align import Alignment, anchors_for, fit_alignment, layout_to_card
 from .confidence import field_confidence
 from .consistency import Checked, check_back, check_front, check_pages
 from .decode import decode_image
+from .electronic import ELECTRONIC_FIELDS, STATUS_SEPARATOR, extract_electronic, looks_like_screenshot, read_screen
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
 from .extract.front import FRONT_FIELDS, extract_front
 from .locate import locate_by_text, locate_cards, order_corners, spans_image
 from .layout import FRONT_PROBES, field_box
-from .quality import Quality, assess
+from .quality import NO_WARNINGS, Quality, assess
 from .read import probe_regions, read_card
 from .straighten import straighten
 from .timing import StageTimer
@@ -61,6 +62,10 @@ class LicenceReader:
         timer = StageTimer()
         with timer.stage("decode"):
             image = decode_image(data)
+        if options.side != "back" and options.side != DOUBLE_SIDE and looks_like_screenshot(image):
+            electronic = self._read_electronic(image, options, timer)
+            if electronic is not None:
+                return electronic
         if options.side == DOUBLE_SIDE:
             # Each search reads the likelier card first (the seal's red), so each card is read once.
             front, back = (self._extract(image, self._find_page(image, page, timer), options, timer) for page in PAGES)
@@ -73,6 +78,16 @@ class LicenceReader:
             )
         page = self._extract(image, self._find_page(image, options.side, timer), options, timer)
         return _reading(page, page.checked, options, timer)
+
+    def _read_electronic(self, image: Image, options: ReadOptions, timer: StageTimer) -> LicenceReading | None:
+        with timer.stage("read"):
+            screen = read_screen(self.engine, image)
+        with timer.stage("extract"):
+            fields = extract_electronic(screen)
+            if fields is None:
+                return None
+            page = _PageRead("front", Card(image.pixels, np.eye(3)), check_front(fields), NO_WARNINGS)
+        return _reading(page, page.checked, options, timer, kind="electronic")
 
     def _extract(self, image: Image, text: CardText, options: ReadOptions, timer: StageTimer) -> _PageRead:
         page = text.page
@@ -160,13 +175,22 @@ class _PageRead:
     quality: Quality
 
 
-def _reading(read: _PageRead, checked: Checked, options: ReadOptions, timer: StageTimer) -> LicenceReading:
-    order = FRONT_FIELDS if read.page == "front" else BACK_FIELDS
+def _reading(
+    read: _PageRead, checked: Checked, options: ReadOptions, timer: StageTimer, kind: str = "normal"
+) -> LicenceReading:
+    if kind == "electronic":
+        order = ELECTRONIC_FIELDS
+    else:
+        order = FRONT_FIELDS if read.page == "front" else BACK_FIELDS
     wanted = [name for name in order if name != "issuing_authority" or options.return_issuing_authority]
     fields = checked.fields
+    values: dict[str, str | list[str]] = {name: fields[name].value if name in fields else "" for name in wanted}
+    if "status" in values:
+        values["status"] = [word for word in str(values["status"]).split(STATUS_SEPARATOR) if word]
     return LicenceReading(
+        kind=kind,
         page=read.page,
-        fields={name: fields[name].value if name in fields else "" for name in wanted},
+        fields=values,
         locations={name: _location(read.card, fields[name]) for name in wanted if name in fields},
         confidence={
             name: field_confidence(fields[name], name in checked.doubtful, name in read.quality.glared_fields)

@@ -33,6 +33,10 @@ class Quality:
     glared_fields: frozenset[str]
 
 
+# A screenshot is not a photo: nothing here applies to it.
+NO_WARNINGS = Quality((), frozenset())
+
+
 @dataclass(frozen=True)
 class Measures:
     tint: float  # chroma per unit of lightness of the card's light half: the green guilloche paper, or a cast

@@ -62,14 +62,14 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
 END_PAD = 0.15
 
 
-def widen(quad: np.ndarray, share: float = END_PAD) -> np.ndarray:
+def widen(quad: np.ndarray, share: float = END_PAD, bounds: tuple[int, int] = (CARD_W, CARD_H)) -> np.ndarray:
     top, bottom = quad[1] - quad[0], quad[2] - quad[3]
     height = float(np.linalg.norm(quad[3] - quad[0]))
     along = (top + bottom) / max(float(np.linalg.norm(top + bottom)), 1e-6)
     pad = along * height * share
     widened = np.array([quad[0] - pad, quad[1] + pad, quad[2] + pad, quad[3] - pad], np.float32)
-    widened[:, 0] = np.clip(widened[:, 0], 0, CARD_W - 1)
-    widened[:, 1] = np.clip(widened[:, 1], 0, CARD_H - 1)
+    widened[:, 0] = np.clip(widened[:, 0], 0, bounds[0] - 1)
+    widened[:, 1] = np.clip(widened[:, 1], 0, bounds[1] - 1)
     return widened
 
 

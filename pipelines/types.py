@@ -122,11 +122,12 @@ class LicenceReading:
     """
 
     page: Page
-    fields: dict[str, str]
+    fields: dict[str, str | list[str]]
     locations: dict[str, list[list[float]]] = field(default_factory=dict)
     confidence: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    kind: Literal["normal", "electronic"] = "normal"  # a paper licence, or the 12123 app's screen
 
 
 @dataclass(frozen=True)

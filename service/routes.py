@@ -38,7 +38,7 @@ def result_of(reading: LicenceReading | DoubleReading, options: ReadOptions) -> 
     if isinstance(reading, DoubleReading):
         return {"front": result_of(reading.front, options), "back": result_of(reading.back, options)}
     result: dict[str, Any] = dict(reading.fields)
-    result.update(type="normal", side=reading.page, confidence=reading.confidence, warnings=list(reading.warnings))
+    result.update(type=reading.kind, side=reading.page, confidence=reading.confidence, warnings=list(reading.warnings))
     if options.return_text_location:
         result["text_location"] = reading.locations
     return result

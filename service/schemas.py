@@ -104,7 +104,9 @@ TextLocation = dict[str, list[list[float]]]
 class PageExtras(BaseModel):
     """Keys Huawei does not return; its SDK ignores unknown keys, so they are safe to add."""
 
-    type: Literal["normal"] = Field(description="normal: a paper licence")
+    type: Literal["normal", "electronic"] = Field(
+        description="normal: a paper licence; electronic: a screenshot of the 12123 app's electronic licence"
+    )
     side: Literal["front", "back"] = Field(description="The page read: the one asked for, or the one detected")
     confidence: dict[str, float] = Field(
         description="Per returned field, the probability (0-1) that its value is right, calibrated on generated "
@@ -121,10 +123,8 @@ class PageExtras(BaseModel):
     )
 
 
-class DriverLicenseFront(PageExtras):
-    """Main page (主页)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_FRONT_EXAMPLE]})
+class LicenceFields(PageExtras):
+    """What the main page and the electronic licence both show."""
 
     number: str = Field(description="驾驶证号 licence number")
     name: str = Field(description="姓名 name")
@@ -135,7 +135,14 @@ class DriverLicenseFront(PageExtras):
     issue_date: str = Field(description="初次领证日期 date of first issue, YYYY-MM-DD")
     class_: str = Field(alias="class", description="准驾车型 permitted vehicle class, e.g. C1")
     valid_from: str = Field(description="有效起始日期 start of validity, YYYY-MM-DD")
-    valid_to: str = Field(description="有效结束日期 end of validity, YYYY-MM-DD")
+    valid_to: str = Field(description="有效结束日期 end of validity, YYYY-MM-DD or 长期")
+
+
+class DriverLicenseFront(LicenceFields):
+    """Main page (主页)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_FRONT_EXAMPLE]})
+
     issuing_authority: str | SkipJsonSchema[None] = Field(
         default=None, description="发证机关 issuing authority; only with return_issuing_authority=true"
     )
@@ -150,6 +157,16 @@ class DriverLicenseBack(PageExtras):
     name: str = Field(description="姓名 name")
     file_number: str = Field(description="档案编号 file number")
     record: str = Field(description="记录 record")
+
+
+class DriverLicenseElectronic(LicenceFields):
+    """Electronic licence (电子驾驶证), a screenshot of the 交管12123 app: type is electronic."""
+
+    file_number: str = Field(description="档案编号 file number")
+    accumulated_scores: str = Field(description="累积记分 penalty points, e.g. 0")
+    status: list[str] = Field(description='状态 licence status words, e.g. ["正常"]')
+    generation_date: str = Field(description="生成时间 when the app made it: YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+    current_time: str = Field(description="当前时间 the app's clock in the screenshot, YYYY-MM-DD HH:MM:SS")
 
 
 class DriverLicenseBothPages(BaseModel):
@@ -170,7 +187,7 @@ class DriverLicenseResponse(BaseModel):
         }
     )
 
-    result: DriverLicenseFront | DriverLicenseBack | DriverLicenseBothPages
+    result: DriverLicenseFront | DriverLicenseBack | DriverLicenseElectronic | DriverLicenseBothPages
 
 
 class ErrorBody(BaseModel):

@@ -17,7 +17,10 @@ DET_SIZE = (704, 480)
 # Printed labels that only one page carries. 住址/Address are left out: the vehicle licence (行驶证), the
 # likeliest wrong upload, prints them too.
 _PAGE_WORDS: dict[Page, tuple[Label, ...]] = {
-    "front": labels_of(("出生日期", "初次领证", "准驾车型", "有效期限", "国籍", "性别", "Nationality", "Class", "驾驶证")),
+    # The seal's words (公安局, 交通警察) are front-page evidence that survives blur: large and bold.
+    "front": labels_of(
+        ("出生日期", "初次领证", "准驾车型", "有效期限", "国籍", "性别", "Nationality", "Class", "驾驶证", "公安局", "交通警察")
+    ),
     "back": labels_of(("中华人民共和国机动车驾驶证副页", "副页", "档案编号", "记录", "驾驶证")),
 }
 _OTHER_DOCUMENTS = ("行驶证", "身份证", "居民身份")

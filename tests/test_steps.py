@@ -12,9 +12,9 @@ from pipelines import LicenceReader, ReadOptions
 from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
 from pipelines.locate import locate_cards, spans_image
-from pipelines.read import read_card
+from pipelines.read import page_of, read_card
 from pipelines.straighten import straighten
-from pipelines.types import CARD_H, CARD_W, CardQuad, Image
+from pipelines.types import CARD_H, CARD_W, CardQuad, Image, TextLine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
@@ -102,3 +102,15 @@ def test_a_quad_over_the_whole_photo_counts_as_spanning_it():
     inside = CardQuad(np.array([[50, 40], [700, 40], [700, 500], [50, 500]], np.float32), 1.0)
     assert spans_image(whole, (600, 800, 3))
     assert not spans_image(inside, (600, 800, 3))
+
+
+def _lines(*texts: str) -> tuple[TextLine, ...]:
+    box = np.array([[0, 0], [100, 0], [100, 20], [0, 20]], np.float32)
+    return tuple(TextLine(text, 0.9, box) for text in texts)
+
+
+def test_a_front_whose_small_labels_are_lost_is_known_by_its_seal():
+    # Blur takes the small print (出生日期, Class) first; the title and the seal's large words survive.
+    assert page_of(_lines("中华人民共和国机动车驾驶证", "福建省泉州市公安局交", "通警察支队", "2011-04-29")) == "front"
+    assert page_of(_lines("中华人民共和国机动车驾驶证副页", "档案编号", "公安局")) == "back"
+    assert page_of(_lines("中华人民共和国机动车驾驶证")) is None

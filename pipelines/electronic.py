@@ -30,6 +30,7 @@ from .extract.front import LONG_TERM, read_class
 from .extract.lines import Label, Span, labels_of
 from .read import crop_quad, widen
 from .types import Image, TextLine
+from .validate import DATE_PATTERN, parse_date
 
 ELECTRONIC_FIELDS = (
     "number", "name", "sex", "nationality", "address", "birth", "issue_date", "class", "valid_from", "valid_to",
@@ -246,23 +247,25 @@ def _status(spans: list[Span]) -> FieldReading | None:
     return FieldReading(STATUS_SEPARATOR.join(words), min(min(span.probs, default=0.0) for span in spans), tuple(spans))
 
 
-_TIME = re.compile(r"(\d{1,2})\D{0,2}(\d{2})\D{0,2}(\d{2})")
+# A date, then maybe a time; the screen may print them with no space between ("2026-07-2611:56:56").
+_TIMESTAMP = re.compile(rf"{DATE_PATTERN}(?:\D{{0,2}}(\d{{2}})\D{{0,2}}(\d{{2}})\D{{0,2}}(\d{{2}}))?")
+_TIMESTAMP_CHARS = DIGITS + "-:：/.年月日 "
 
 
 def _timestamp(spans: list[Span]) -> FieldReading | None:
-    """A date, and the time after it when one is shown: YYYY-MM-DD or YYYY-MM-DD HH:MM:SS."""
-    dates = read_dates(spans)
-    if not dates:
-        return None
-    value, confidence, part = dates[0]
-    line = part.line
-    rec = line.recognition
-    after, probs, _ = rec.constrained(lambda ch: ch in DIGITS + ":：", part.end_frame, rec.topk_ids.shape[0])
-    time = _TIME.search(after)
-    if time and int(time.group(1)) < 24 and int(time.group(2)) < 60 and int(time.group(3)) < 60:
-        value = f"{value} {int(time.group(1)):02d}:{time.group(2)}:{time.group(3)}"
-        confidence = min(confidence, min(probs))
-    return FieldReading(value, confidence, (part,))
+    """YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS when the screen shows a time."""
+    for span in spans:
+        text, probs = span.constrained(lambda ch: ch in _TIMESTAMP_CHARS)
+        for m in _TIMESTAMP.finditer(text):
+            date = parse_date(text[m.start(1) : m.end(3)])
+            if date is None:
+                continue
+            value, end = date.isoformat(), m.end(3)
+            hour, minute, second = m.group(4), m.group(5), m.group(6)
+            if hour and int(hour) < 24 and int(minute) < 60 and int(second) < 60:
+                value, end = f"{value} {hour}:{minute}:{second}", m.end(6)
+            return FieldReading(value, min(probs[m.start(1) : end]), (span,))
+    return None
 
 
 _PARSERS = {

@@ -6,12 +6,14 @@ import time
 from dataclasses import dataclass
 
 from .backend import EngineOptions, make_backend
+from .batching import BatchingRecognizer
 from .classifier import DirectionClassifier
 from .detector import DetectedBox, TextDetector
 from .manifest import CLASSIFIER, DETECTOR, RECOGNIZER, ModelIntegrityError
 from .recognizer import Recognition, TextRecognizer
 
 __all__ = [
+    "BatchingRecognizer",
     "DetectedBox",
     "DirectionClassifier",
     "EngineOptions",
@@ -29,7 +31,7 @@ class OcrEngine:
     """The three networks, created once per process and shared by every request (nothing per call is stored)."""
 
     detector: TextDetector
-    recognizer: TextRecognizer
+    recognizer: TextRecognizer | BatchingRecognizer
     classifier: DirectionClassifier
     providers: tuple[str, ...]
     load_seconds: float
@@ -48,9 +50,10 @@ def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
     det = make_backend(DETECTOR.verified_path(), options)
     rec = make_backend(RECOGNIZER.verified_path(), options)
     cls = make_backend(CLASSIFIER.verified_path(), options)
+    recognizer = TextRecognizer(rec)
     return OcrEngine(
         detector=TextDetector(det),
-        recognizer=TextRecognizer(rec),
+        recognizer=BatchingRecognizer(recognizer) if options.batch_recognition else recognizer,
         classifier=DirectionClassifier(cls),
         providers=det.providers,
         load_seconds=time.perf_counter() - start,

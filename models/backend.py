@@ -19,6 +19,7 @@ class EngineOptions:
     device: str = "auto"  # auto | cpu | cuda
     intra_op_threads: int = 0  # 0 lets the runtime pick (one per physical core)
     backend: str = "onnxruntime"  # onnxruntime | openvino (CPU only; pip install '.[openvino]')
+    batch_recognition: bool = False  # concurrent requests' lines recognised together (models/batching.py)
 
 
 class Backend(Protocol):

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default="onnxruntime", description="Inference runtime; openvino (CPU only) needs pip install '.[openvino]'."
     )
     intra_op_threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = its default.")
+    batch_recognition: bool = Field(
+        default=False,
+        description="Recognise the text lines of concurrent requests in shared batches (models/batching.py).",
+    )
     # ONNX Runtime already spreads one recognition over the cores, so more in flight than cores only adds
     # memory (a decoded 8000 px photo is ~190 MB) and latency.
     max_concurrency: int = Field(default_factory=_available_cpus, ge=1)
@@ -128,4 +132,9 @@ class Settings(BaseSettings):
         return bool(self.auth_tokens or self.auth_aksk)
 
     def engine_options(self) -> EngineOptions:
-        return EngineOptions(device=self.device, intra_op_threads=self.intra_op_threads, backend=self.backend)
+        return EngineOptions(
+            device=self.device,
+            intra_op_threads=self.intra_op_threads,
+            backend=self.backend,
+            batch_recognition=self.batch_recognition,
+        )

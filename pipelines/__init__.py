@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ from .decode import decode_image
 from .electronic import ELECTRONIC_FIELDS, STATUS_SEPARATOR, extract_electronic, looks_like_screenshot, read_screen
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
+from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
 from .locate import locate_by_text, locate_cards, order_corners, spans_image
 from .layout import FRONT_PROBES, field_box
@@ -176,7 +178,11 @@ class _PageRead:
 
 
 def _reading(
-    read: _PageRead, checked: Checked, options: ReadOptions, timer: StageTimer, kind: str = "normal"
+    read: _PageRead,
+    checked: Checked,
+    options: ReadOptions,
+    timer: StageTimer,
+    kind: Literal["normal", "electronic"] = "normal",
 ) -> LicenceReading:
     if kind == "electronic":
         order = ELECTRONIC_FIELDS

@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -242,3 +244,20 @@ def test_double_side_without_the_back_page_names_what_is_missing(client: TestCli
     assert response.status_code == 400
     assert response.json()["error_code"] == "AIS.0105"
     assert "back page" in response.json()["error_msg"]
+
+
+def test_side_omitted_detects_the_back_page(client: TestClient) -> None:
+    labels = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))
+    [demo] = [s for s in labels["samples"] if s["file"] == "huawei-demo-front-back.png"]
+    back = right_half((SAMPLES / demo["file"]).read_bytes())
+    response = client.post(URL, json={"image": base64.b64encode(back).decode()})
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["side"] == "back"
+    assert {name: result[name] for name in demo["ground_truth"]["back"]} == demo["ground_truth"]["back"]
+
+
+def right_half(data: bytes) -> bytes:
+    """The demo photo's right half: its back page alone."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    return cv2.imencode(".png", image[:, image.shape[1] // 2 :])[1].tobytes()

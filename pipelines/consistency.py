@@ -215,10 +215,9 @@ def _fix_dates(fields: dict[str, FieldReading]) -> list[str]:
     minimum_age = _minimum_age(fields.get("class"))
     if not _broken({n: r.value for n, r in readings.items()}, minimum_age):
         return []
-    options = [
-        [(1.0, readings[name].value)] if name == "birth" and "number" in fields else _candidates(readings[name])
-        for name in present
-    ]
+    number = fields.get("number")
+    settled = {"birth"} if number is not None and id_is_valid(number.value) else set()
+    options = [[(1.0, readings[name].value)] if name in settled else _candidates(readings[name]) for name in present]
     best: tuple[float, tuple[str, ...]] | None = None
     for combo in itertools.product(*options):
         ratio = 1.0

@@ -169,3 +169,13 @@ def test_pages_that_print_different_numbers_are_flagged_not_merged():
     assert (front.fields["number"].value, back.fields["number"].value) == (NUMBER, other)
     assert front.warnings == back.warnings == (PAGES_DISAGREE,)
     assert "number" in front.doubtful and "number" in back.doubtful
+
+
+def test_without_a_valid_number_the_birth_date_is_a_candidate_too():
+    # The number fails its check, so it cannot vouch for the birth; the dates then decide among the birth's readings:
+    # first issued 2009, so born 1989 (the recogniser's runner-up) rather than 1999.
+    birth = read_as(*sure("19"), {"9": 0.6, "8": 0.35}, *sure("9-02-22"))
+    dates = {"issue_date": plain("2009-06-18"), "valid_from": plain("2009-06-18"), "valid_to": plain("2015-06-18")}
+    checked = check_front(licence(number=plain("150402199902223121"), birth=birth, **dates))
+    assert checked.fields["birth"].value == "1989-02-22"
+    assert checked.warnings == (NUMBER_INVALID,)

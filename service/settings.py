@@ -70,8 +70,10 @@ class Settings(BaseSettings):
         default="onnxruntime", description="Inference runtime; openvino (CPU only) needs pip install '.[openvino]'."
     )
     intra_op_threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = its default.")
+    # Measured with 8 clients on 2 cores: 1.75-1.79 cards/s against 1.60-1.75 without, and 75 MB less resident,
+    # since two recognitions no longer hold their buffers at once. A lone request waits for nothing.
     batch_recognition: bool = Field(
-        default=False,
+        default=True,
         description="Recognise the text lines of concurrent requests in shared batches (models/batching.py).",
     )
     # ONNX Runtime already spreads one recognition over the cores, so more in flight than cores only adds

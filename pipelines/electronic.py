@@ -26,7 +26,7 @@ from .extract.fields import (
     read_first_chinese,
     read_id_number,
 )
-from .extract.front import LONG_TERM, read_class
+from .extract.front import LONG_TERM, read_class, read_single_date, validity_of
 from .extract.lines import Label, Span, labels_of
 from .read import crop_quad, widen
 from .types import Image, TextLine
@@ -205,26 +205,14 @@ def _whole(line: TextLine) -> Span:
     return Span(line, line.text, 0, rec.topk_ids.shape[0], tuple(rec.char_probs), tuple(rec.char_frames))
 
 
-def _single_date(spans: list[Span]) -> FieldReading | None:
-    dates = read_dates(spans)
-    return FieldReading(dates[0][0], dates[0][1], (dates[0][2],)) if dates else None
-
-
 def _validity(spans: list[Span]) -> dict[str, FieldReading | None]:
-    dates = read_dates(spans)
-    if not dates:
-        return {}
-    start = FieldReading(dates[0][0], dates[0][1], (dates[0][2],))
-    if len(dates) >= 2:
-        return {"valid_from": start, "valid_to": FieldReading(dates[1][0], dates[1][1], (dates[1][2],))}
-    long_term = LONG_TERM in "".join(span.text for span in spans)
-    return {"valid_from": start, "valid_to": FieldReading(LONG_TERM, start.confidence, start.spans) if long_term else None}
+    return validity_of(read_dates(spans), "".join(span.text for span in spans))
 
 
 def _valid_to(spans: list[Span]) -> FieldReading | None:
     if any(LONG_TERM in span.text for span in spans):
-        return FieldReading(LONG_TERM, min(min(span.probs, default=0.0) for span in spans), tuple(spans))
-    return _single_date(spans)
+        return FieldReading(LONG_TERM, min(span.confidence for span in spans), tuple(spans))
+    return read_single_date(spans)
 
 
 def _scores(spans: list[Span]) -> FieldReading | None:
@@ -244,7 +232,7 @@ def _status(spans: list[Span]) -> FieldReading | None:
     words = [w for span in spans for w in re.split(r"[^\u4e00-\u9fff]+", "".join(ch if is_cjk(ch) else " " for ch in span.text)) if w]
     if not words:
         return None
-    return FieldReading(STATUS_SEPARATOR.join(words), min(min(span.probs, default=0.0) for span in spans), tuple(spans))
+    return FieldReading(STATUS_SEPARATOR.join(words), min(span.confidence for span in spans), tuple(spans))
 
 
 # A date, then maybe a time; the screen may print them with no space between ("2026-07-2611:56:56").
@@ -274,10 +262,10 @@ _PARSERS = {
     "sex": lambda spans: read_choice(spans, "男女"),
     "nationality": read_first_chinese,
     "address": read_address,
-    "birth": _single_date,
-    "issue_date": _single_date,
+    "birth": read_single_date,
+    "issue_date": read_single_date,
     "class": read_class,
-    "valid_from": _single_date,
+    "valid_from": read_single_date,
     "valid_to": _valid_to,
     "file_number": lambda spans: read_digits(spans, 12),
     "accumulated_scores": _scores,

@@ -10,19 +10,15 @@ those Huawei's and Tencent's APIs document for electronic licences.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from synthetic.fonts import HEI_BOLD, app_faces
 from synthetic.identity import random_licence
+from synthetic.text import pil_font
 
-_NOTO = "/usr/share/fonts/opentype/noto"
-# (path, face index): Noto CJK collections hold the simplified-Chinese face at index 2.
-_SANS = ((f"{_NOTO}/NotoSansCJK-Regular.ttc", 2), ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0))
-_SANS_BOLD = ((f"{_NOTO}/NotoSansCJK-Bold.ttc", 2),)
 
 STATUSES = ("正常", "违法未处理", "逾期未审验", "逾期未换证", "超分", "暂扣", "延期换证")
 WIDTHS = (720, 1080, 1170, 1242, 1440)
@@ -40,18 +36,6 @@ class ElectronicSample:
 
     image: np.ndarray  # BGR uint8
     truth: dict[str, str | list[str]]
-
-
-@cache
-def _font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size, index=index)
-
-
-def _installed(faces: tuple[tuple[str, int], ...]) -> list[tuple[str, int]]:
-    found = [face for face in faces if os.path.exists(face[0])]
-    if not found:
-        raise FileNotFoundError(f"none of these fonts is installed: {[path for path, _ in faces]}")
-    return found
 
 
 def make_electronic_sample(seed: int) -> ElectronicSample:
@@ -96,16 +80,16 @@ def _render(truth: dict[str, str | list[str]], rng: np.random.Generator) -> np.n
     page = (242, 243, 245) if rng.random() < 0.7 else (255, 255, 255)
     image = Image.new("RGB", (width, height), page)
     draw = ImageDraw.Draw(image)
-    sans = _installed(_SANS)
-    face = sans[int(rng.integers(len(sans)))]
-    bold = _installed(_SANS_BOLD)[0]
+    sans = app_faces()
+    face = sans[int(rng.integers(len(sans)))][0]
+    bold = HEI_BOLD
     text_size = round(rng.uniform(38, 46) * s)
     label_colour = tuple(int(v) for v in rng.integers(110, 150, 3))
     value_colour = tuple(int(v) for v in rng.integers(20, 50, 3))
 
     def write(x: float, y: float, text: str, size: int, colour, font=face) -> float:
-        draw.text((x, y), text, fill=colour, font=_font(*font, size))
-        return draw.textlength(text, font=_font(*font, size))
+        draw.text((x, y), text, fill=colour, font=pil_font(font, size))
+        return draw.textlength(text, font=pil_font(font, size))
 
     # Status bar and title bar: clutter the reader has to ignore.
     write(40 * s, 18 * s, f"{int(rng.integers(0, 24)):02d}:{int(rng.integers(0, 60)):02d}", round(34 * s), (20, 20, 20))
@@ -113,7 +97,7 @@ def _render(truth: dict[str, str | list[str]], rng: np.random.Generator) -> np.n
     draw.rectangle((0, 90 * s, width, 230 * s), fill=accent)
     title = "电子驾驶证" if rng.random() < 0.6 else "机动车驾驶证电子版"
     title_size = round(50 * s)
-    title_width = draw.textlength(title, font=_font(*bold, title_size))
+    title_width = draw.textlength(title, font=pil_font(bold, title_size))
     write((width - title_width) / 2, 130 * s, title, title_size, (255, 255, 255), bold)
     write(40 * s, 125 * s, "<", title_size, (255, 255, 255), bold)
 
@@ -122,12 +106,12 @@ def _render(truth: dict[str, str | list[str]], rng: np.random.Generator) -> np.n
     rows = _rows(truth, rng)
     stacked = rng.random() < 0.35  # label above its value instead of beside it
     row_height = text_size * (2.6 if stacked else 1.75)
-    label_font = _font(*face, round(text_size * 0.9))
+    label_font = pil_font(face, round(text_size * 0.9))
     label_width = max(draw.textlength(label + "：", font=label_font) for label, _ in rows)
     value_x = left + 40 * s + (0 if stacked else label_width + text_size * rng.uniform(0.5, 1.5))
     # The holder's photo sits beside the heading; the rows start under it. Long values (the address) wrap.
     photo = (right - 230 * s, top + 40 * s, right - 50 * s, top + 280 * s)
-    value_font = _font(*face, text_size)
+    value_font = pil_font(face, text_size)
     laid_out = []
     y = top + 320 * s
     for label, value in rows:
@@ -157,7 +141,7 @@ def _render(truth: dict[str, str | list[str]], rng: np.random.Generator) -> np.n
     y = qy + qr + 50 * s
     for label, value in (("生成时间", str(truth["generation_date"])), ("当前时间", str(truth["current_time"]))):
         text = f"{label}：{value}"
-        text_width = draw.textlength(text, font=_font(*face, round(text_size * 0.85)))
+        text_width = draw.textlength(text, font=pil_font(face, round(text_size * 0.85)))
         write((width - text_width) / 2, y, text, round(text_size * 0.85), label_colour)
         y += text_size * 1.6
     if rng.random() < 0.5:

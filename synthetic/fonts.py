@@ -18,6 +18,8 @@ SONG = Face(f"{_NOTO}/NotoSerifCJK-Regular.ttc", 2)
 SUNGTI = Face("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf")
 UMING = Face("/usr/share/fonts/truetype/arphic/uming.ttc", 0)
 HEI_BOLD = Face(f"{_NOTO}/NotoSansCJK-Bold.ttc", 2)
+HEI = Face(f"{_NOTO}/NotoSansCJK-Regular.ttc", 2)
+ZENHEI = Face("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 SERIF_ITALIC = Face(f"{_LIBERATION}/LiberationSerif-Italic.ttf")
 
 
@@ -47,6 +49,12 @@ def title_faces() -> Choices:
 def seal_faces() -> Choices:
     # Some seals are cut in a heavy Hei rather than Song.
     return _installed((SONG_BOLD, 0.75), (HEI_BOLD, 0.25))
+
+
+@cache
+def app_faces() -> Choices:
+    """Sans faces standing in for a phone app's (PingFang, HarmonyOS Sans) on electronic-licence screens."""
+    return _installed((HEI, 1.0), (ZENHEI, 1.0))
 
 
 @cache

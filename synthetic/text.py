@@ -86,20 +86,20 @@ class _Glyph:
 
 
 @lru_cache(maxsize=256)
-def _pil_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
+def pil_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(face.path, size, index=face.index)
 
 
 @lru_cache(maxsize=65536)
 def has_glyph(face: Face, char: str) -> bool:
     """Whether `face` draws `char` itself rather than its missing-glyph box."""
-    font = _pil_font(face, 32)
+    font = pil_font(face, 32)
     return char.isspace() or bytes(font.getmask(char)) != bytes(font.getmask(_NOT_A_CHAR))
 
 
 @lru_cache(maxsize=16384)
 def _glyph(face: Face, size: int, sx: float, stroke: int, char: str) -> _Glyph:
-    font = _pil_font(face, size)
+    font = pil_font(face, size)
     advance = font.getlength(char) * sx
     left, top, right, bottom = font.getbbox(char, anchor="ls")
     if right <= left or bottom <= top:

@@ -39,8 +39,8 @@ def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority
         "sex": read_choice(_probes_first(region["sex"]), "男女"),
         "nationality": read_first_chinese(_probes_first(region["nationality"])),
         "address": read_address(_address_spans(region["address"])),
-        "birth": _single_date(region["birth"]),
-        "issue_date": _single_date(region["issue_date"]),
+        "birth": read_single_date(region["birth"]),
+        "issue_date": read_single_date(region["issue_date"]),
         "class": read_class(_probes_first(region["class"])),
     }
     fields.update(read_validity(region))
@@ -68,7 +68,7 @@ def _address_spans(spans: list[Span]) -> list[Span]:
     return detected + [p for p in probes if p.line.y0 > lowest]
 
 
-def _single_date(spans: list[Span]) -> FieldReading | None:
+def read_single_date(spans: list[Span]) -> FieldReading | None:
     dates = read_dates(spans)
     if not dates:
         return None
@@ -97,6 +97,11 @@ def read_validity(region: dict[str, list[Span]]) -> dict[str, FieldReading | Non
             end_date = add_years(parse_date(value), int(duration.group(1)))
             return {"valid_from": start, "valid_to": FieldReading(end_date.isoformat(), confidence, (span,))}
         return {"valid_from": start, "valid_to": FieldReading(LONG_TERM, confidence, (span,))}
+    return validity_of(dates, text)
+
+
+def validity_of(dates: list[tuple[str, float, Span]], text: str) -> dict[str, FieldReading | None]:
+    """'A 至 B' or 'A 至 长期': the first date starts the validity, the second date or 长期 in `text` ends it."""
     if not dates:
         return {}
     start = FieldReading(dates[0][0], dates[0][1], (dates[0][2],))

@@ -18,13 +18,13 @@ import time
 from collections import Counter, defaultdict
 
 import cv2
+from samples import benchmark_sample
 from serving import ROOT, percentile
 
 from models import EngineOptions, load_engine
 from pipelines import LicenceReader, ReadOptions
 from pipelines.errors import DlocrError
 from pipelines.types import LicenceReading
-from synthetic import make_sample
 from synthetic.electronic import make_electronic_sample
 
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -52,7 +52,7 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
         for page in args.pages:
             for i in range(args.n):
                 seed = args.seed + i
-                sample = make_sample(seed, tier, page)
+                sample = benchmark_sample(seed, tier, page)
                 data = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
                 started = time.perf_counter()
                 reading, error = read_page(reader, data, page)
@@ -198,12 +198,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1000, help="first seed; held apart from the test suite's seeds")
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = the runtime's default)")
     parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--fixed-shapes", action="store_true", help="pad inputs to the GPU's fixed shapes on any device")
     parser.add_argument("--verbose", action="store_true", help="list every wrong field")
     parser.add_argument("--fit", action="store_true", help="print calibration knots fitted on this run")
     parser.add_argument("--electronic", type=int, default=30, help="electronic-licence screenshots (0: none)")
     args = parser.parse_args()
     reader = LicenceReader(
-        load_engine(EngineOptions(device="cpu", intra_op_threads=args.threads, backend=args.backend))
+        load_engine(
+            EngineOptions(
+                device=args.device,
+                intra_op_threads=args.threads,
+                backend=args.backend,
+                fixed_shapes=True if args.fixed_shapes else None,
+            )
+        )
     )
     reader.warm_up()
     if SAMPLES.is_dir():

@@ -1,7 +1,7 @@
 """Per-card latency: over HTTP against a real `dlocr serve`, per pipeline stage, and against the generic pipeline.
 
     python benchmarks/latency.py [--n 20] [--tiers flat,photo,hard] [--workers 1] [--backend onnxruntime]
-                                 [--threads 0] [--no-generic]
+                                 [--device cpu|cuda] [--threads 0] [--no-generic]
 
 Prints p50/p95/p99 per tier end to end (JSON + base64 + HTTP + recognition, sequential requests), then the same
 images read in-process with each stage's share, and through the bare generic PP-OCR pipeline
@@ -33,16 +33,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=5000)
     parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = the runtime's default)")
     parser.add_argument("--no-generic", action="store_true", help="skip the generic-pipeline comparison")
     args = parser.parse_args()
 
     tier_bodies = {tier: bodies(args.n, tier, args.seed) for tier in args.tiers}
-    with running_server(args.workers, args.backend, args.threads) as server:
+    with running_server(args.workers, args.backend, args.threads, args.device) as server:
         with httpx.Client(headers={"X-Auth-Token": TOKEN}, timeout=60) as client:
             client.post(server.base + PATH, json=tier_bodies[args.tiers[0]][0])  # untimed: connection set-up
-            print(f"\n## Latency over HTTP, {args.workers} worker(s), {os.cpu_count()} CPUs, backend {args.backend}, "
-                  f"threads {args.threads or 'default'}, sequential requests\n")
+            print(f"\n## Latency over HTTP, {args.workers} worker(s), {os.cpu_count()} CPUs, "
+                  f"backend {args.backend} on {args.device}, threads {args.threads or 'default'}, sequential requests\n")
             print("| tier | requests | 200 | p50 ms | p95 ms | p99 ms | mean image KB |")
             print("|---|---|---|---|---|---|---|")
             every: list[float] = []
@@ -65,7 +66,7 @@ def main() -> None:
 def in_process(bodies: dict[str, list[dict]], args: argparse.Namespace) -> None:
     """The same images without HTTP: where the time goes, and how the generic pipeline compares."""
     reader = LicenceReader(
-        load_engine(EngineOptions(device="cpu", intra_op_threads=args.threads, backend=args.backend))
+        load_engine(EngineOptions(device=args.device, intra_op_threads=args.threads, backend=args.backend))
     )
     reader.warm_up()
     images = {tier: [base64.b64decode(b["image"]) for b in tier_bodies] for tier, tier_bodies in bodies.items()}

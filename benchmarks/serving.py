@@ -20,7 +20,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from synthetic import make_sample  # noqa: E402
+from samples import benchmark_sample  # noqa: E402
 
 TOKEN = "benchmark-token"
 PATH = "/v2/bench/ocr/driver-license"
@@ -39,7 +39,9 @@ class Server:
 
 
 @contextmanager
-def running_server(workers: int = 1, backend: str = "onnxruntime", threads: int = 0, **env: str) -> Iterator[Server]:
+def running_server(
+    workers: int = 1, backend: str = "onnxruntime", threads: int = 0, device: str = "cpu", **env: str
+) -> Iterator[Server]:
     """A `dlocr serve` subprocess, yielded once /health answers and stopped afterwards."""
     port = free_port()
     environment = {
@@ -48,6 +50,7 @@ def running_server(workers: int = 1, backend: str = "onnxruntime", threads: int 
         "DLOCR_LOG_LEVEL": "warning",
         "DLOCR_BACKEND": backend,
         "DLOCR_INTRA_OP_THREADS": str(threads),
+        "DLOCR_DEVICE": device,
         **env,
     }
     cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)]
@@ -93,7 +96,7 @@ def bodies(n: int, tier: str, seed: int) -> list[dict]:
     out = []
     for i in range(n):
         page = ("front", "back")[i % 2]
-        sample = make_sample(seed + i, tier, page)
+        sample = benchmark_sample(seed + i, tier, page)
         jpeg = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
         out.append({"image": base64.b64encode(jpeg).decode(), "side": page})
     return out

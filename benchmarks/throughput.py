@@ -17,17 +17,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4, 8, 16])
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2])
     parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads per worker (0 = default)")
     parser.add_argument("--seed", type=int, default=6000)
     args = parser.parse_args()
 
     payloads = bodies(12, "photo", args.seed)
-    print(f"\n## Throughput, photo tier, {os.cpu_count()} CPUs, backend {args.backend}, "
+    print(f"\n## Throughput, photo tier, {os.cpu_count()} CPUs, backend {args.backend} on {args.device}, "
           f"threads per worker {args.threads or 'default'}\n")
     print("| workers | concurrency | cards/s | p50 ms | p95 ms | non-200 | server CPU % | server RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     for workers in args.workers:
-        with running_server(workers, args.backend, args.threads) as server:
+        with running_server(workers, args.backend, args.threads, args.device) as server:
             load(server.base, payloads, workers * 2, workers)  # warm every worker's first request
             for concurrency in args.concurrency:
                 pids = server_processes(server.pid)

@@ -1,0 +1,37 @@
+"""Generated samples for the benchmarks, optionally kept in a folder so that a machine without the card fonts
+(a lent GPU machine, say) replays exactly the pixels this one read.
+
+With DLOCR_SAMPLE_CACHE=DIR a sample is generated once, kept as JPEG quality 95, and returned as that JPEG decodes,
+the first time and every time after: the two machines then read identical images. Without it, samples are made
+fresh and returned as generated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from synthetic import Sample, make_sample
+
+CACHE_ENV = "DLOCR_SAMPLE_CACHE"
+
+
+def benchmark_sample(seed: int, tier: str, page: str) -> Sample:
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        return make_sample(seed, tier, page)
+    path = Path(folder) / f"{tier}-{page}-{seed}.pickle"
+    if path.is_file():
+        jpeg, fields = pickle.loads(path.read_bytes())
+    else:
+        fresh = make_sample(seed, tier, page)
+        jpeg = cv2.imencode(".jpg", fresh.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+        fields = {f.name: getattr(fresh, f.name) for f in dataclasses.fields(fresh) if f.name != "image"}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps((jpeg, fields)))
+    return Sample(image=cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), **fields)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from .backend import EngineOptions, make_backend
 from .batching import BatchingRecognizer
 from .classifier import DirectionClassifier
 from .detector import DetectedBox, TextDetector
 from .manifest import CLASSIFIER, DETECTOR, RECOGNIZER, ModelIntegrityError
-from .recognizer import Recognition, TextRecognizer
+from .recognizer import REC_HEIGHT, Recognition, TextRecognizer
+from .shapes import AS_GIVEN, FIXED, LINE_WIDTHS, ShapePolicy
 
 __all__ = [
     "BatchingRecognizer",
@@ -20,6 +24,7 @@ __all__ = [
     "ModelIntegrityError",
     "OcrEngine",
     "Recognition",
+    "ShapePolicy",
     "TextDetector",
     "TextRecognizer",
     "load_engine",
@@ -35,6 +40,7 @@ class OcrEngine:
     classifier: DirectionClassifier
     providers: tuple[str, ...]
     load_seconds: float
+    shapes: ShapePolicy = AS_GIVEN
 
     @property
     def device(self) -> str:
@@ -44,17 +50,30 @@ class OcrEngine:
     def backend(self) -> str:
         return "openvino" if self.providers[0].startswith("OpenVINO") else "onnxruntime"
 
+    def warm_up(self, detection_sizes: Sequence[tuple[int, int]]) -> None:
+        """Runs every network once before the first request. With fixed shapes (a GPU), runs each shape that reads
+        will use: the recogniser at every line width, the detector at each of `detection_sizes` (w, h)."""
+        for width, height in detection_sizes if self.shapes.fixed else detection_sizes[:1]:
+            self.detector(np.full((height, width, 3), 200, np.uint8), (width, height))
+        line = np.full((REC_HEIGHT, REC_HEIGHT * 4, 3), 200, np.uint8)
+        for width in LINE_WIDTHS if self.shapes.fixed else (REC_HEIGHT * 4,):
+            self.recognizer([np.full((REC_HEIGHT, width, 3), 200, np.uint8)])
+        self.classifier([line])
+
 
 def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
     start = time.perf_counter()
     det = make_backend(DETECTOR.verified_path(), options)
     rec = make_backend(RECOGNIZER.verified_path(), options)
     cls = make_backend(CLASSIFIER.verified_path(), options)
-    recognizer = TextRecognizer(rec)
+    fixed = options.fixed_shapes if options.fixed_shapes is not None else "CUDAExecutionProvider" in det.providers
+    shapes = FIXED if fixed else AS_GIVEN
+    recognizer = TextRecognizer(rec, shapes)
     return OcrEngine(
-        detector=TextDetector(det),
+        detector=TextDetector(det, shapes=shapes),
         recognizer=BatchingRecognizer(recognizer) if options.batch_recognition else recognizer,
-        classifier=DirectionClassifier(cls),
+        classifier=DirectionClassifier(cls, shapes),
         providers=det.providers,
         load_seconds=time.perf_counter() - start,
+        shapes=shapes,
     )

@@ -20,6 +20,7 @@ class EngineOptions:
     intra_op_threads: int = 0  # 0 lets the runtime pick (one per physical core)
     backend: str = "onnxruntime"  # onnxruntime | openvino (CPU only; pip install '.[openvino]')
     batch_recognition: bool = False  # concurrent requests' lines recognised together (models/batching.py)
+    fixed_shapes: bool | None = None  # inputs padded to a few shapes (models/shapes.py); None: on CUDA only
 
 
 class Backend(Protocol):
@@ -32,7 +33,7 @@ class Backend(Protocol):
     def metadata(self) -> dict[str, str]: ...
 
 
-def choose_providers(device: str) -> list[str]:
+def choose_providers(device: str) -> list[str | tuple[str, dict[str, str]]]:
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
     available = ort.get_available_providers()
@@ -42,7 +43,9 @@ def choose_providers(device: str) -> list[str]:
             "DLOCR_DEVICE=cuda but this onnxruntime has no CUDA provider: install onnxruntime-gpu (pip install '.[gpu]')"
         )
     if device in ("cuda", "auto") and has_cuda:
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        # Every batch of lines has its own width: an exhaustive cuDNN search would time every convolution again
+        # for each new shape, a cost paid in the middle of user requests. The heuristic choice is made at once.
+        return [("CUDAExecutionProvider", {"cudnn_conv_algo_search": "HEURISTIC"}), "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]
 
 

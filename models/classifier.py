@@ -7,23 +7,27 @@ from collections.abc import Sequence
 import numpy as np
 
 from .backend import Backend
-from .recognizer import normalise_line, resized_width
+from .recognizer import REC_HEIGHT, normalise_line, resized_width
+from .shapes import AS_GIVEN, ShapePolicy
 
 # The classifier takes the recogniser's 48 px line height, padded to a fixed width.
 CLS_W = 192
 
 
 class DirectionClassifier:
-    def __init__(self, backend: Backend):
+    def __init__(self, backend: Backend, shapes: ShapePolicy = AS_GIVEN):
         self._backend = backend
+        self._shapes = shapes
 
     def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """Probability that each crop is upside down."""
         if not crops:
             return np.zeros(0, np.float32)
-        x = np.stack([_normalise(c) for c in crops])
+        x = np.zeros((self._shapes.batch_rows(len(crops)), 3, REC_HEIGHT, CLS_W), np.float32)
+        for row, crop in enumerate(crops):
+            x[row] = _normalise(crop)
         probs = self._backend.run(x)
-        return probs[:, 1].astype(np.float32)
+        return probs[: len(crops), 1].astype(np.float32)
 
 
 def _normalise(crop: np.ndarray) -> np.ndarray:

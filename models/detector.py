@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from .backend import Backend
+from .shapes import AS_GIVEN, ShapePolicy
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,10 @@ def _order_quad(pts: np.ndarray) -> np.ndarray:
 
 
 class TextDetector:
-    def __init__(self, backend: Backend, config: DetectorConfig = DetectorConfig()):
+    def __init__(self, backend: Backend, config: DetectorConfig = DetectorConfig(), shapes: ShapePolicy = AS_GIVEN):
         self._backend = backend
         self._config = config
+        self._shapes = shapes
 
     def __call__(self, image: np.ndarray, target_size: tuple[int, int] | None = None) -> list[DetectedBox]:
         """Detect text lines. target_size (w, h) is rounded to multiples of 32; None keeps the image size."""
@@ -46,9 +48,11 @@ class TextDetector:
         tw, th = target_size if target_size else (w, h)
         tw, th = max(32, int(round(tw / 32)) * 32), max(32, int(round(th / 32)) * 32)
         resized = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA if tw < w else cv2.INTER_LINEAR)
-        x = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
-        x = x.transpose(2, 0, 1)[np.newaxis]
-        prob = self._backend.run(np.ascontiguousarray(x))[0, 0]
+        pad_w, pad_h = self._shapes.image_size(tw, th)
+        # Zero is mid-grey after normalisation: the padding holds no text.
+        x = np.zeros((1, 3, pad_h, pad_w), np.float32)
+        x[0, :, :th, :tw] = ((resized.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
+        prob = self._backend.run(x)[0, 0, :th, :tw]
         return self._boxes(prob, w / tw, h / th)
 
     def _boxes(self, prob: np.ndarray, sx: float, sy: float) -> list[DetectedBox]:

@@ -10,12 +10,9 @@ import cv2
 import numpy as np
 
 from .backend import Backend
+from .shapes import AS_GIVEN, ShapePolicy
 
 REC_HEIGHT = 48
-# Crops of similar width share a batch: the batch pads to its widest crop, so mixing an address line
-# with a two-character name would make the name cost as much as the address.
-MAX_BATCH = 16
-MAX_PAD_RATIO = 1.5
 TOP_K = 6
 
 
@@ -73,8 +70,9 @@ def load_charset(metadata: dict[str, str]) -> tuple[str, ...]:
 
 
 class TextRecognizer:
-    def __init__(self, backend: Backend):
+    def __init__(self, backend: Backend, shapes: ShapePolicy = AS_GIVEN):
         self._backend = backend
+        self._shapes = shapes
         self.charset = load_charset(backend.metadata())
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[Recognition]:
@@ -83,9 +81,11 @@ class TextRecognizer:
         widths = [resized_width(c) for c in crops]
         order = np.argsort(widths)
         results: list[Recognition | None] = [None] * len(crops)
-        for batch in _width_batches([int(i) for i in order], widths):
-            pad_w = max(max(widths[i] for i in batch), REC_HEIGHT * 4)
-            x = np.stack([normalise_line(crops[i], widths[i], pad_w) for i in batch])
+        for batch in _width_batches([int(i) for i in order], widths, self._shapes):
+            pad_w = self._shapes.line_width(max(max(widths[i] for i in batch), REC_HEIGHT * 4))
+            x = np.zeros((self._shapes.batch_rows(len(batch)), 3, REC_HEIGHT, pad_w), np.float32)
+            for row, i in enumerate(batch):
+                x[row] = normalise_line(crops[i], widths[i], pad_w)
             probs = self._backend.run(x)
             for row, i in enumerate(batch):
                 frame_width = pad_w / probs.shape[1] * crops[i].shape[0] / REC_HEIGHT
@@ -125,10 +125,11 @@ def resized_width(crop: np.ndarray) -> int:
     return max(8, int(math.ceil(REC_HEIGHT * w / max(h, 1))))
 
 
-def _width_batches(order: list[int], widths: list[int]) -> list[list[int]]:
+def _width_batches(order: list[int], widths: list[int], shapes: ShapePolicy) -> list[list[int]]:
+    """Crops in order of width, cut into batches of similar width."""
     batches: list[list[int]] = []
     for i in order:
-        if batches and len(batches[-1]) < MAX_BATCH and widths[i] <= widths[batches[-1][0]] * MAX_PAD_RATIO:
+        if batches and len(batches[-1]) < shapes.max_batch and shapes.same_batch(widths[i], widths[batches[-1][0]]):
             batches[-1].append(i)
         else:
             batches.append([i])

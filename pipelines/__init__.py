@@ -14,20 +14,25 @@ from .align import Alignment, anchors_for, fit_alignment, layout_to_card
 from .confidence import field_confidence
 from .consistency import Checked, check_back, check_front, check_pages
 from .decode import decode_image
-from .electronic import ELECTRONIC_FIELDS, STATUS_SEPARATOR, extract_electronic, looks_like_screenshot, read_screen
+from .electronic import (
+    DETECT_WIDTH,
+    ELECTRONIC_FIELDS,
+    STATUS_SEPARATOR,
+    extract_electronic,
+    looks_like_screenshot,
+    read_screen,
+)
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
-from .locate import locate_by_text, locate_cards, order_corners, spans_image
+from .locate import TEXT_WORK_SIDE, locate_by_text, locate_cards, order_corners, spans_image
 from .layout import FRONT_PROBES, field_box
 from .quality import NO_WARNINGS, Quality, assess
-from .read import probe_regions, read_card
+from .read import DET_SIZE, probe_regions, read_card
 from .straighten import straighten
 from .timing import StageTimer
 from .types import (
-    CARD_H,
-    CARD_W,
     DOUBLE_SIDE,
     PAGES,
     Card,
@@ -42,6 +47,14 @@ from .types import (
 
 __all__ = ["DoubleReading", "LicenceReader", "LicenceReading", "ReadOptions"]
 
+# The detector's input sizes: the straightened card; a 4:3 photo searched for text, landscape and portrait;
+# a 19.5:9 phone screenshot. With fixed shapes (a GPU) all are planned at warm-up; others are planned once met.
+DETECTION_SIZES = (
+    DET_SIZE,
+    (TEXT_WORK_SIDE, TEXT_WORK_SIDE * 3 // 4),
+    (TEXT_WORK_SIDE * 3 // 4, TEXT_WORK_SIDE),
+    (DETECT_WIDTH, DETECT_WIDTH * 39 // 18),
+)
 PAGE_NAMES = {"front": "front page (主页)", "back": "back page (副页)"}
 # With fewer fields than this the card was found but could not really be read: blur, glare, darkness.
 MIN_FIELDS = {"front": 5, "back": 2}
@@ -54,11 +67,7 @@ class LicenceReader:
         self.engine = engine
 
     def warm_up(self) -> None:
-        blank = np.full((CARD_H, CARD_W, 3), 200, np.uint8)
-        cv2.putText(blank, "2015-06-18", (300, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (40, 40, 40), 3)
-        self.engine.detector(blank)
-        self.engine.recognizer([blank[260:320, 280:600]])
-        self.engine.classifier([blank[260:320, 280:600]])
+        self.engine.warm_up(DETECTION_SIZES)
 
     def read(self, data: bytes, options: ReadOptions) -> LicenceReading | DoubleReading:
         timer = StageTimer()

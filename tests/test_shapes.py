@@ -1,0 +1,73 @@
+"""Fixed input shapes (the GPU's): a few sizes only, padding that changes no reading."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from models import EngineOptions, load_engine
+from models.shapes import AS_GIVEN, FIXED, IMAGE_STEP, LINE_WIDTHS
+from pipelines import LicenceReader, ReadOptions
+from pipelines.read import crop_quad
+from synthetic import make_sample
+
+
+def test_as_given_keeps_every_shape():
+    assert AS_GIVEN.line_width(301) == 301
+    assert AS_GIVEN.batch_rows(5) == 5
+    assert AS_GIVEN.image_size(704, 480) == (704, 480)
+    assert AS_GIVEN.same_batch(150, 100) and not AS_GIVEN.same_batch(151, 100)
+
+
+@pytest.mark.parametrize("width", [8, 191, 192, 193, 700, 2160, 2161, 5000])
+def test_fixed_line_widths_come_from_a_short_list(width):
+    padded = FIXED.line_width(width)
+    assert padded >= width
+    if width <= LINE_WIDTHS[-1]:
+        assert padded in LINE_WIDTHS and (padded == LINE_WIDTHS[0] or padded < width * 1.5)
+    else:
+        assert padded % LINE_WIDTHS[-1] == 0 and padded - width < LINE_WIDTHS[-1]
+
+
+def test_fixed_batches_and_images_round_up():
+    assert [FIXED.batch_rows(n) for n in (1, 31, 32, 33)] == [32, 32, 32, 64]
+    assert FIXED.image_size(704, 480) == (768, 512)
+    assert FIXED.image_size(IMAGE_STEP, 1) == (IMAGE_STEP, IMAGE_STEP)
+    # Lines share a batch when they pad to the same width, however different they are.
+    assert FIXED.same_batch(432, 289) and not FIXED.same_batch(433, 432)
+
+
+@pytest.fixture(scope="module")
+def fixed_engine():
+    return load_engine(EngineOptions(device="cpu", fixed_shapes=True))
+
+
+def test_on_the_cpu_shapes_are_as_given_unless_asked(engine, fixed_engine):
+    assert engine.shapes == AS_GIVEN
+    assert fixed_engine.shapes == FIXED
+
+
+def test_padded_lines_read_the_same(engine, fixed_engine):
+    image = make_sample(7601, "flat", "front").image
+    crops = [crop_quad(image, b.quad) for b in engine.detector(image, (704, 480))]
+    assert len(crops) >= 20
+    alone = engine.recognizer(crops)
+    padded = fixed_engine.recognizer(crops)
+    assert [r.text for r in padded] == [r.text for r in alone]
+    for a, b in zip(alone, padded):
+        # The recogniser attends over the whole width, so wider padding moves a doubtful character's probability.
+        assert abs(a.score - b.score) < 0.02
+        # Character positions are in crop pixels whatever the padding, to within a frame or so.
+        xs = [(a.char_x(i), b.char_x(i)) for i in range(len(a.text))]
+        assert all(abs(x - y) <= 2 * a.frame_width for x, y in xs)
+    assert np.allclose(engine.classifier(crops), fixed_engine.classifier(crops), atol=1e-4)
+
+
+@pytest.mark.parametrize("seed,page", [(7602, "front"), (7603, "back")])
+def test_a_licence_reads_the_same_with_fixed_shapes(engine, fixed_engine, seed, page):
+    # The detector sees grey beyond the image's edge instead of nothing, which can move a box at the edge by a
+    # pixel or two: the fields must not change.
+    data = cv2.imencode(".jpg", make_sample(seed, "photo", page).image)[1].tobytes()
+    options = ReadOptions(side=page, return_issuing_authority=True)
+    assert LicenceReader(fixed_engine).read(data, options).fields == LicenceReader(engine).read(data, options).fields

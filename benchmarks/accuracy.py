@@ -1,7 +1,7 @@
 """Field-level exact-match accuracy on generated licences, per tier and per field, plus the shared samples.
 
     python benchmarks/accuracy.py [--n 40] [--tiers flat,photo,hard] [--pages front,back] [--seed 1000] [--fit]
-                                  [--electronic 30]
+                                  [--electronic 30] [--device cpu|cuda] [--fixed-shapes]
 
 Prints tables; reads each card exactly as the API does (encoded image bytes in, fields out). Also prints how
 the returned confidence holds up (share right per confidence band) and which warnings the cards drew; --fit

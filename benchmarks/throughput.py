@@ -1,6 +1,7 @@
 """Cards per second at increasing concurrency, with one and two worker processes; CPU and memory of the server.
 
     python benchmarks/throughput.py [--requests 24] [--concurrency 1,2,4,8,16] [--workers 1,2] [--backend onnxruntime]
+                                    [--device cpu|cuda]
 """
 
 from __future__ import annotations

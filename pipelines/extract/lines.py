@@ -34,6 +34,9 @@ class Label:
         if found or not self.tolerant:
             return found
         n = len(self.text)
+        # A window one character off holds n - 1 of the label's characters: most lines hold far fewer.
+        if sum(ch in text for ch in self.text) < n - 1:
+            return []
         for i in range(len(text) - n + 1):
             if sum(a != b for a, b in zip(text[i : i + n], self.text)) <= 1:
                 return [(i, i + n)]

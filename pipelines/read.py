@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 
@@ -24,6 +26,9 @@ _PAGE_WORDS: dict[Page, tuple[Label, ...]] = {
     "back": labels_of(("中华人民共和国机动车驾驶证副页", "副页", "档案编号", "记录", "驾驶证")),
 }
 _OTHER_DOCUMENTS = ("行驶证", "身份证", "居民身份")
+# Only a front page prints dates (birth, first issue, validity from and to): two of them count as one more front
+# word, for when blur has taken the small labels but the large values still read.
+_DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
 def crop_quad(pixels: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -54,6 +59,7 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     if any(word in text for word in _OTHER_DOCUMENTS):
         return None
     scores = {page: sum(bool(word.find_all(text)) for word in words) for page, words in _PAGE_WORDS.items()}
+    scores["front"] += len(_DATE.findall(text)) >= 2
     if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text):
         return "back"
     best = max(scores, key=lambda p: scores[p])

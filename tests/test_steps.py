@@ -114,3 +114,12 @@ def test_a_front_whose_small_labels_are_lost_is_known_by_its_seal():
     assert page_of(_lines("中华人民共和国机动车驾驶证", "福建省泉州市公安局交", "通警察支队", "2011-04-29")) == "front"
     assert page_of(_lines("中华人民共和国机动车驾驶证副页", "档案编号", "公安局")) == "back"
     assert page_of(_lines("中华人民共和国机动车驾驶证")) is None
+
+
+def test_a_front_whose_labels_and_seal_are_lost_is_known_by_its_dates():
+    # A hard photo's reading (generated seed 70000): the values survive, the labels and the seal's words do not.
+    blurred = ("中华人民共和国机动车驾驶证", "420802199002077198", "男中国", "M2RM.1990-02-07", "2013-01-13", "市公安编交")
+    assert page_of(_lines(*blurred)) == "front"
+    # One date is not enough: a back page's record may carry one (实习期至 ...).
+    assert page_of(_lines("中华人民共和国机动车驾驶证", "实习期至2020-05-01")) is None
+    assert page_of(_lines("中华人民共和国机动车驾驶证副页", "档案编号", "2019-01-01", "2020-01-01")) == "back"

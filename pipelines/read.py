@@ -10,7 +10,7 @@ import numpy as np
 from models import OcrEngine
 
 from .align import layout_to_card
-from .extract.lines import Label, labels_of
+from .extract.lines import Label, infix_distance, labels_of
 from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 
@@ -26,6 +26,10 @@ _PAGE_WORDS: dict[Page, tuple[Label, ...]] = {
     "back": labels_of(("中华人民共和国机动车驾驶证副页", "副页", "档案编号", "记录", "驾驶证")),
 }
 _OTHER_DOCUMENTS = ("行驶证", "身份证", "居民身份")
+# Both pages' title. Blur garbles it as a whole (中华人民共和机动车军驶证) rather than word by word, so it counts,
+# like 驾驶证, for both pages when it reads within a few edits.
+_TITLE = "中华人民共和国机动车驾驶证"
+TITLE_EDITS = 3
 # Only a front page prints dates (birth, first issue, validity from and to): two of them count as one more front
 # word, for when blur has taken the small labels but the large values still read.
 _DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
@@ -59,6 +63,8 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     if any(word in text for word in _OTHER_DOCUMENTS):
         return None
     scores = {page: sum(bool(word.find_all(text)) for word in words) for page, words in _PAGE_WORDS.items()}
+    if "驾驶证" not in text and any(infix_distance(_TITLE, line.text) <= TITLE_EDITS for line in lines):
+        scores = {page: score + 1 for page, score in scores.items()}
     scores["front"] += len(_DATE.findall(text)) >= 2
     if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text):
         return "back"

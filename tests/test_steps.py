@@ -12,6 +12,7 @@ from pipelines import LicenceReader, ReadOptions
 from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
 from pipelines.locate import locate_cards, spans_image
+from pipelines.extract.lines import infix_distance
 from pipelines.read import page_of, read_card
 from pipelines.straighten import straighten
 from pipelines.types import CARD_H, CARD_W, CardQuad, Image, TextLine
@@ -123,3 +124,16 @@ def test_a_front_whose_labels_and_seal_are_lost_is_known_by_its_dates():
     # One date is not enough: a back page's record may carry one (实习期至 ...).
     assert page_of(_lines("中华人民共和国机动车驾驶证", "实习期至2020-05-01")) is None
     assert page_of(_lines("中华人民共和国机动车驾驶证副页", "档案编号", "2019-01-01", "2020-01-01")) == "back"
+
+
+def test_a_title_garbled_as_a_whole_still_says_licence():
+    # Seed 70007 of the hard tier: the title lost 国 and read 驾 as 军; two dates make it a front.
+    garbled = ("中华人民共和机动车军驶证", "御女中国", "23L1965-07-02", "C1", "2015-02-07至长期")
+    assert page_of(_lines(*garbled)) == "front"
+    assert page_of(_lines("中华人民民和机动专气费证源", "1965-07-02", "2015-02-07")) is None  # five edits away
+
+
+def test_infix_distance_counts_the_edits_to_a_stretch_of_the_text():
+    assert infix_distance("驾驶证", "中华人民共和国机动车驾驶证副页") == 0
+    assert infix_distance("中华人民共和国机动车驾驶证", "中华人民共和机动车军驶证") == 2
+    assert infix_distance("档案编号", "") == 4

@@ -43,6 +43,17 @@ class Label:
         return []
 
 
+def infix_distance(pattern: str, text: str) -> int:
+    """The fewest edits (insertions, deletions, substitutions) that make some stretch of `text` read `pattern`."""
+    previous = [0] * (len(text) + 1)  # the empty pattern matches anywhere, at no cost
+    for i, wanted in enumerate(pattern, 1):
+        current = [i]
+        for j, seen in enumerate(text, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (wanted != seen)))
+        previous = current
+    return min(previous)
+
+
 def labels_of(texts: Iterable[str]) -> tuple[Label, ...]:
     return tuple(Label.of(text) for text in texts)
 

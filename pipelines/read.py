@@ -31,7 +31,8 @@ _OTHER_DOCUMENTS = ("行驶证", "身份证", "居民身份")
 _TITLE = "中华人民共和国机动车驾驶证"
 TITLE_EDITS = 3
 # Only a front page prints dates (birth, first issue, validity from and to): two of them count as one more front
-# word, for when blur has taken the small labels but the large values still read.
+# word, for when blur has taken the small labels but the large values still read. Dashes required: validate's looser
+# DATE_PATTERN would also find a date inside the 证号, which the back page prints too.
 _DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
 
 

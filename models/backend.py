@@ -10,6 +10,8 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
+from .topk import with_top_k
+
 DEVICES = ("auto", "cpu", "cuda")
 BACKENDS = ("onnxruntime", "openvino")
 
@@ -24,11 +26,11 @@ class EngineOptions:
 
 
 class Backend(Protocol):
-    """One network: a single float32 input tensor in, its first output out. Safe to call from many threads."""
+    """One network: a single float32 input tensor in, its outputs out. Safe to call from many threads."""
 
     providers: tuple[str, ...]
 
-    def run(self, x: np.ndarray) -> np.ndarray: ...
+    def run(self, x: np.ndarray) -> list[np.ndarray]: ...
 
     def metadata(self) -> dict[str, str]: ...
 
@@ -50,8 +52,30 @@ def choose_providers(device: str) -> list[str | tuple[str, dict[str, str]]]:
 
 
 class OrtBackend:
-    # InferenceSession.run is thread-safe, so one session per process serves every request thread.
-    def __init__(self, path: Path, options: EngineOptions):
+    """InferenceSession.run is thread-safe, so one session per process serves every request thread.
+
+    On CUDA with fixed shapes (models/shapes.py), one session per input shape instead: a session plans its
+    convolutions again whenever its input shape differs from the previous call's. Measured on an H200
+    (onnxruntime-gpu 1.29, cuDNN 9), batches of 8 lines alternating between 192 and 288 px took 1.9-2.5 s per call
+    on one session, whatever the algorithm search, and 3 ms each on a session per width.
+    """
+
+    def __init__(self, path: Path, options: EngineOptions, top_k: int = 0):
+        source = with_top_k(path, top_k) if top_k else str(path)
+        first = self._session(source, options)
+        self._input = first.get_inputs()[0].name
+        self.providers = tuple(first.get_providers())
+        self._metadata = dict(first.get_modelmeta().custom_metadata_map)
+        self._per_shape = options.fixed_shapes is not False and "CUDAExecutionProvider" in self.providers
+        # The serialised model is kept only to open the sessions of shapes still to come.
+        self._source = source if self._per_shape else None
+        self._options = options
+        self._sessions: dict[tuple[int, ...], ort.InferenceSession] = {}
+        self._first = first
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _session(source: str | bytes, options: EngineOptions) -> ort.InferenceSession:
         so = ort.SessionOptions()
         if options.intra_op_threads > 0:
             so.intra_op_num_threads = options.intra_op_threads
@@ -63,15 +87,26 @@ class OrtBackend:
         # about 5% more time per read. CUDA keeps its own arena, untouched by these.
         so.enable_cpu_mem_arena = False
         so.enable_mem_pattern = False
-        self._session = ort.InferenceSession(str(path), sess_options=so, providers=choose_providers(options.device))
-        self._input = self._session.get_inputs()[0].name
-        self.providers = tuple(self._session.get_providers())
+        return ort.InferenceSession(source, sess_options=so, providers=choose_providers(options.device))
 
-    def run(self, x: np.ndarray) -> np.ndarray:
-        return self._session.run(None, {self._input: x})[0]
+    def _session_for(self, shape: tuple[int, ...]) -> ort.InferenceSession:
+        if not self._per_shape:
+            return self._first
+        session = self._sessions.get(shape)
+        if session is None:
+            with self._lock:
+                session = self._sessions.get(shape)
+                if session is None:
+                    assert self._source is not None
+                    session = self._first if not self._sessions else self._session(self._source, self._options)
+                    self._sessions[shape] = session
+        return session
+
+    def run(self, x: np.ndarray) -> list[np.ndarray]:
+        return self._session_for(x.shape).run(None, {self._input: x})
 
     def metadata(self) -> dict[str, str]:
-        return dict(self._session.get_modelmeta().custom_metadata_map)
+        return dict(self._metadata)
 
 
 class OpenVinoBackend:
@@ -99,11 +134,12 @@ class OpenVinoBackend:
         self._local = threading.local()
         self.providers = ("OpenVINO:CPU",)
 
-    def run(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray) -> list[np.ndarray]:
         request = getattr(self._local, "request", None)
         if request is None:
             request = self._local.request = self._compiled.create_infer_request()
-        return request.infer({0: x})[0].copy()
+        results = request.infer({0: x})
+        return [results[i].copy() for i in range(len(results))]
 
     def metadata(self) -> dict[str, str]:
         return dict(self._metadata)
@@ -117,7 +153,12 @@ def _openvino_metadata(model) -> dict[str, str]:
     return {key: model.get_rt_info(["framework", key]).astype(str) for key in keys}
 
 
-def make_backend(path: Path, options: EngineOptions) -> Backend:
+def make_backend(path: Path, options: EngineOptions, top_k: int = 0) -> Backend:
+    """The network at `path`; with top_k (ONNX Runtime only), its output cut to the k best along the last axis."""
     if options.backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {options.backend!r}")
-    return OpenVinoBackend(path, options) if options.backend == "openvino" else OrtBackend(path, options)
+    if options.backend == "openvino":
+        if top_k:
+            raise ValueError("top_k is an ONNX Runtime graph change; OpenVINO runs the full graph")
+        return OpenVinoBackend(path, options)
+    return OrtBackend(path, options, top_k)

@@ -26,7 +26,7 @@ class DirectionClassifier:
         x = np.zeros((self._shapes.batch_rows(len(crops)), 3, REC_HEIGHT, CLS_W), np.float32)
         for row, crop in enumerate(crops):
             x[row] = _normalise(crop)
-        probs = self._backend.run(x)
+        probs = self._backend.run(x)[0]
         return probs[: len(crops), 1].astype(np.float32)
 
 

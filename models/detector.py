@@ -52,7 +52,7 @@ class TextDetector:
         # Zero is mid-grey after normalisation: the padding holds no text.
         x = np.zeros((1, 3, pad_h, pad_w), np.float32)
         x[0, :, :th, :tw] = ((resized.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
-        prob = self._backend.run(x)[0, 0, :th, :tw]
+        prob = self._backend.run(x)[0][0, 0, :th, :tw]
         return self._boxes(prob, w / tw, h / th)
 
     def _boxes(self, prob: np.ndarray, sx: float, sy: float) -> list[DetectedBox]:

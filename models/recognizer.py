@@ -86,13 +86,10 @@ class TextRecognizer:
             x = np.zeros((self._shapes.batch_rows(len(batch)), 3, REC_HEIGHT, pad_w), np.float32)
             for row, i in enumerate(batch):
                 x[row] = normalise_line(crops[i], widths[i], pad_w)
-            probs = self._backend.run(x)[: len(batch)]
-            n, frames, classes = probs.shape
-            top, top_p = top_candidates(probs.reshape(n * frames, classes), TOP_K)
+            top, top_p = frame_candidates(self._backend.run(x), len(batch))
             for row, i in enumerate(batch):
-                frame_width = pad_w / frames * crops[i].shape[0] / REC_HEIGHT
-                rows = slice(row * frames, (row + 1) * frames)
-                results[i] = self._decode(top[rows], top_p[rows], frame_width)
+                frame_width = pad_w / top.shape[1] * crops[i].shape[0] / REC_HEIGHT
+                results[i] = self._decode(top[row], top_p[row], frame_width)
         return results  # type: ignore[return-value]
 
     def _decode(self, top: np.ndarray, top_p: np.ndarray, frame_width: float) -> Recognition:
@@ -121,6 +118,18 @@ class TextRecognizer:
             frame_width=frame_width,
             charset=self.charset,
         )
+
+
+def frame_candidates(outputs: list[np.ndarray], rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each frame's TOP_K likeliest classes and their probabilities (rows, frames, TOP_K), for the first `rows`
+    lines of a batch: from the graph's own TopK when it has one (on a GPU, models/topk.py), else from the softmax."""
+    if len(outputs) == 2:
+        top_p, top = outputs
+        return top[:rows], top_p[:rows]
+    probs = outputs[0][:rows]
+    n, frames, classes = probs.shape
+    top, top_p = top_candidates(probs.reshape(n * frames, classes), TOP_K)
+    return top.reshape(n, frames, TOP_K), top_p.reshape(n, frames, TOP_K)
 
 
 # Classes per block in top_candidates: measured fastest of 32-256 on 3,861 frames of 18,710 classes.

@@ -34,7 +34,7 @@ def test_both_backends_read_the_same_dictionary_and_agree_on_a_real_line():
     line = cv2.imread(str(SPECIMEN))[130:185, 440:870]
     x = ((cv2.resize(line, (48 * line.shape[1] // line.shape[0], 48)).astype(np.float32) / 255 - 0.5) / 0.5)
     x = np.ascontiguousarray(x.transpose(2, 0, 1)[np.newaxis])
-    assert np.array_equal(ov.run(x).argmax(axis=2), ort_backend.run(x).argmax(axis=2))
+    assert np.array_equal(ov.run(x)[0].argmax(axis=2), ort_backend.run(x)[0].argmax(axis=2))
 
 
 def test_unknown_backend_and_impossible_combinations_are_refused():
@@ -42,6 +42,8 @@ def test_unknown_backend_and_impossible_combinations_are_refused():
         make_backend(RECOGNIZER.verified_path(), EngineOptions(backend="tensorflow"))
     with pytest.raises(RuntimeError, match="CPU"):
         make_backend(RECOGNIZER.verified_path(), EngineOptions(backend="openvino", device="cuda"))
+    with pytest.raises(ValueError, match="top_k"):
+        make_backend(RECOGNIZER.verified_path(), EngineOptions(backend="openvino"), top_k=6)
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         with pytest.raises(RuntimeError, match="onnxruntime-gpu"):
             choose_providers("cuda")

@@ -1,11 +1,22 @@
-"""The recogniser's candidates: each frame's likeliest classes, found without sorting every class."""
+"""The recogniser's candidates: each frame's likeliest classes, found without sorting every class (CPU) or by
+a TopK node in the graph (GPU, models/topk.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from models.recognizer import CANDIDATE_BLOCK, TOP_K, top_candidates
+from models import EngineOptions
+from models.backend import make_backend
+from models.manifest import RECOGNIZER
+from models.recognizer import (
+    CANDIDATE_BLOCK,
+    TOP_K,
+    frame_candidates,
+    normalise_line,
+    resized_width,
+    top_candidates,
+)
 from pipelines.read import crop_quad
 from synthetic import make_sample
 
@@ -26,10 +37,30 @@ def test_top_candidates_are_the_largest_values(columns):
     assert np.array_equal(values, np.take_along_axis(probs, ids, axis=1))
 
 
-def test_real_frames_keep_the_same_candidates_and_greedy_reading(engine):
+def _real_lines(engine) -> list[np.ndarray]:
     image = make_sample(7604, "flat", "back").image
-    crops = [crop_quad(image, b.quad) for b in engine.detector(image, (704, 480))]
-    for recognition in engine.recognizer(crops):
+    return [crop_quad(image, b.quad) for b in engine.detector(image, (704, 480))]
+
+
+def test_the_graphs_top_k_finds_what_numpy_finds_in_the_softmax(engine):
+    options = EngineOptions(device="cpu")
+    full = make_backend(RECOGNIZER.verified_path(), options)
+    cut = make_backend(RECOGNIZER.verified_path(), options, top_k=TOP_K)
+    crops = _real_lines(engine)[:4]
+    width = max(resized_width(c) for c in crops)
+    # A padded batch, as on a GPU: the zero row's outputs are dropped.
+    lines = [normalise_line(c, resized_width(c), width) for c in crops]
+    x = np.stack(lines + [np.zeros_like(lines[0])])
+    ids, probs = frame_candidates(full.run(x), len(crops))
+    graph_ids, graph_probs = frame_candidates(cut.run(x), len(crops))
+    assert graph_ids.shape == ids.shape and ids.shape[::2] == (len(crops), TOP_K)
+    assert np.allclose(np.sort(graph_probs, axis=2), np.sort(probs, axis=2), atol=1e-6)
+    assert np.array_equal(np.take_along_axis(ids, probs.argmax(axis=2)[..., None], axis=2),
+                          np.take_along_axis(graph_ids, graph_probs.argmax(axis=2)[..., None], axis=2))
+
+
+def test_real_frames_keep_the_same_candidates_and_greedy_reading(engine):
+    for recognition in engine.recognizer(_real_lines(engine)):
         ids, probs = recognition.topk_ids, recognition.topk_probs
         assert ids.shape == probs.shape and ids.shape[1] == TOP_K
         # Greedy CTC from the candidates: each emitted character is its frame's likeliest class.

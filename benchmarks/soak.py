@@ -30,7 +30,7 @@ def main() -> None:
         start_rss = sum(rss_mb(p) for p in server_processes(server.pid))
         print(f"\n## Soak: {per_round * rounds} requests at concurrency {args.concurrency}, backend {args.backend}\n")
         print(f"RSS after warm-up: {start_rss:.0f} MB\n")
-        print("| round | requests | errors | cards/s | p50 ms | p99 ms | RSS MB |")
+        print("| round | requests | errors | cards/s | p50 ms | p99 ms | RSS MB | peak RSS MB |")
         print("|---|---|---|---|---|---|---|")
         errors = 0
         for i in range(rounds):
@@ -38,9 +38,11 @@ def main() -> None:
             failed = sum(n for status, n in result.statuses.items() if status != 200)
             errors += failed
             rss = sum(rss_mb(p) for p in server_processes(server.pid))
+            # The high-water mark catches what a reading between rounds misses; with several workers, the largest.
+            peak = max(rss_mb(p, "VmHWM") for p in server_processes(server.pid))
             print(f"| {i + 1} | {len(result.latencies)} | {failed} | {len(result.latencies) / result.elapsed:.2f} | "
                   f"{percentile(result.latencies, 50) * 1000:.0f} | {percentile(result.latencies, 99) * 1000:.0f} | "
-                  f"{rss:.0f} |")
+                  f"{rss:.0f} | {peak:.0f} |")
         print(f"\nerrors: {errors}; RSS growth over the run: {rss - start_rss:+.0f} MB")
 
 

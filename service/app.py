@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models import load_engine
 from pipelines import LicenceReader
 from service.errors import InternalError, error_body, install_error_handlers
+from service.memory import limit_malloc_arenas
 from service.metrics import IN_FLIGHT, observe_request, record_engine, worker_exiting
 from service.operator import install_operator_pages
 from service.routes import router
@@ -124,6 +125,7 @@ def create_app(settings: Settings, reader: LicenceReader | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limit_malloc_arenas(settings.malloc_arena_max)
         app.state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
         app.state.reader = reader if reader is not None else load_reader(settings)
         yield

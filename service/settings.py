@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         default=True,
         description="Recognise the text lines of concurrent requests in shared batches (models/batching.py).",
     )
+    malloc_arena_max: int = Field(
+        default=2,
+        ge=0,
+        description="glibc malloc arenas per worker (service/memory.py); 0 = glibc's default of 8 per core.",
+    )
     # ONNX Runtime already spreads one recognition over the cores, so more in flight than cores only adds
     # memory (a decoded 8000 px photo is ~190 MB) and latency.
     max_concurrency: int = Field(default_factory=_available_cpus, ge=1)

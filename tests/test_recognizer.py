@@ -12,11 +12,13 @@ from models.manifest import RECOGNIZER
 from models.recognizer import (
     CANDIDATE_BLOCK,
     TOP_K,
+    TextRecognizer,
     frame_candidates,
     normalise_line,
     resized_width,
     top_candidates,
 )
+from models.shapes import AS_GIVEN, FIXED
 from pipelines.read import crop_quad
 from synthetic import make_sample
 
@@ -66,3 +68,13 @@ def test_real_frames_keep_the_same_candidates_and_greedy_reading(engine):
         # Greedy CTC from the candidates: each emitted character is its frame's likeliest class.
         for t, ch in zip(recognition.char_frames, recognition.text):
             assert recognition.charset[ids[t][probs[t].argmax()]] == ch
+
+
+def test_a_recogniser_on_the_cut_graph_reads_what_the_full_one_reads(engine):
+    """The GPU's configuration (TopK in the graph, fixed shapes), run on the CPU."""
+    cut = make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), top_k=TOP_K)
+    crops = _real_lines(engine)
+    expected = [(r.text, r.char_frames) for r in engine.recognizer(crops)]
+    for shapes in (AS_GIVEN, FIXED):
+        got = TextRecognizer(cut, shapes)(crops)
+        assert [(r.text, r.char_frames) for r in got] == expected

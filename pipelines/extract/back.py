@@ -7,7 +7,7 @@ import numpy as np
 from ..layout import BACK, BACK_LABELS
 from ..types import TextLine
 from .fields import FieldReading, is_cjk, read_chinese, read_digits, read_id_number
-from .lines import Span, labels_of, spans_in
+from .lines import Span, aligned_lines, labels_of, spans_in
 
 BACK_FIELDS = ("number", "name", "file_number", "record")
 FILE_NUMBER_LENGTH = 12
@@ -15,7 +15,8 @@ _LABELS = labels_of(BACK_LABELS)
 
 
 def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, FieldReading]:
-    region = {name: spans_in(lines, box, _LABELS, align) for name, box in BACK.items()}
+    placed = aligned_lines(lines, _LABELS, align)
+    region = {name: spans_in(placed, box) for name, box in BACK.items()}
     fields = {
         "number": read_id_number(region["number"]),
         "name": read_chinese(region["name"], extra="·"),

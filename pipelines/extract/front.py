@@ -20,7 +20,7 @@ from .fields import (
     read_id_number,
     is_cjk,
 )
-from .lines import Span, labels_of, spans_in
+from .lines import Span, aligned_lines, labels_of, spans_in
 
 FRONT_FIELDS = (
     "number", "name", "sex", "nationality", "address", "birth", "issue_date", "class",
@@ -32,7 +32,8 @@ _LABELS = labels_of(FRONT_LABELS)
 
 
 def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority: bool) -> dict[str, FieldReading]:
-    region = {name: spans_in(lines, box, _LABELS, align) for name, box in FRONT.items()}
+    placed = aligned_lines(lines, _LABELS, align)
+    region = {name: spans_in(placed, box) for name, box in FRONT.items()}
     fields: dict[str, FieldReading | None] = {
         "number": read_id_number(region["number"]),
         "name": read_chinese(region["name"], extra="·"),

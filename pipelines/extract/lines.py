@@ -115,20 +115,38 @@ def label_mask(text: str, labels: tuple[Label, ...]) -> list[bool]:
     return mask
 
 
-def spans_in(
-    lines: Iterable[TextLine], region: Region, labels: tuple[Label, ...], align: np.ndarray
-) -> list[Span]:
-    """Per line: its non-label characters whose centres, aligned to the layout (3x3 `align`), lie in the region."""
-    x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
-    spans = []
+@dataclass(frozen=True)
+class AlignedLine:
+    """A recognised line's characters placed on the layout: their centres (aligned by the 3x3 matrix) and which of
+    them belong to a printed label. The same for every field region, so computed once per card."""
+
+    line: TextLine
+    points: np.ndarray  # (characters, 2) layout pixels
+    is_label: list[bool]
+
+
+def aligned_lines(lines: Iterable[TextLine], labels: tuple[Label, ...], align: np.ndarray) -> list[AlignedLine]:
+    """The lines with text, top to bottom then left to right, each with its characters placed on the layout."""
+    placed = []
     for line in sorted(lines, key=lambda ln: (ln.cy, ln.x0)):
         if line.recognition is None or not line.text:
             continue
         points = np.stack([char_positions(line), np.full(len(line.text), line.cy)], axis=1)
         points = cv2.perspectiveTransform(points.reshape(-1, 1, 2), align).reshape(-1, 2)
-        is_label = label_mask(line.text, labels)
+        placed.append(AlignedLine(line, points, label_mask(line.text, labels)))
+    return placed
+
+
+def spans_in(lines: Iterable[AlignedLine], region: Region) -> list[Span]:
+    """Per line: its non-label characters whose centres lie in the region."""
+    x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
+    spans = []
+    for placed in lines:
+        line = placed.line
         keep = [
-            i for i, (x, y) in enumerate(points) if x0 <= x <= x1 and y0 <= y <= y1 and not is_label[i]
+            i
+            for i, (x, y) in enumerate(placed.points)
+            if x0 <= x <= x1 and y0 <= y <= y1 and not placed.is_label[i]
         ]
         if not keep:
             continue

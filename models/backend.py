@@ -51,6 +51,12 @@ def choose_providers(device: str) -> list[str | tuple[str, dict[str, str]]]:
     return ["CPUExecutionProvider"]
 
 
+def session_per_shape(options: EngineOptions, providers: tuple[str, ...]) -> bool:
+    """Whether each input shape gets a session of its own: on CUDA unless the shapes were asked to vary freely
+    (fixed_shapes=False), which would open a session for every line width."""
+    return options.fixed_shapes is not False and "CUDAExecutionProvider" in providers
+
+
 class OrtBackend:
     """InferenceSession.run is thread-safe, so one session per process serves every request thread.
 
@@ -66,7 +72,7 @@ class OrtBackend:
         self._input = first.get_inputs()[0].name
         self.providers = tuple(first.get_providers())
         self._metadata = dict(first.get_modelmeta().custom_metadata_map)
-        self._per_shape = options.fixed_shapes is not False and "CUDAExecutionProvider" in self.providers
+        self._per_shape = session_per_shape(options, self.providers)
         # The serialised model is kept only to open the sessions of shapes still to come.
         self._source = source if self._per_shape else None
         self._options = options

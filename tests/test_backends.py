@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -10,8 +11,8 @@ import onnxruntime as ort
 import pytest
 
 from models import EngineOptions, load_engine
-from models.backend import OpenVinoBackend, OrtBackend, choose_providers, make_backend
-from models.manifest import RECOGNIZER, ModelIntegrityError, WeightFile
+from models.backend import OpenVinoBackend, OrtBackend, choose_providers, make_backend, session_per_shape
+from models.manifest import CLASSIFIER, RECOGNIZER, ModelIntegrityError, WeightFile
 from pipelines import LicenceReader, ReadOptions
 
 SPECIMEN = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg"
@@ -57,3 +58,26 @@ def test_a_weight_file_with_another_digest_is_refused():
     missing = WeightFile(role="rec", package="rapidocr", relpath="models/nothing.onnx", sha256="0" * 64)
     with pytest.raises(ModelIntegrityError, match="not found"):
         missing.verified_path()
+
+
+def test_a_session_per_shape_on_cuda_only_and_never_for_free_shapes():
+    cuda = ("CUDAExecutionProvider", "CPUExecutionProvider")
+    assert session_per_shape(EngineOptions(), cuda)
+    assert session_per_shape(EngineOptions(fixed_shapes=True), cuda)
+    assert not session_per_shape(EngineOptions(fixed_shapes=False), cuda)
+    assert not session_per_shape(EngineOptions(fixed_shapes=True), ("CPUExecutionProvider",))
+
+
+def test_sessions_per_shape_answer_as_one_session_does(monkeypatch: pytest.MonkeyPatch):
+    """The CUDA arrangement, run on the CPU: one session per input shape, opened once, shared by threads."""
+    single = OrtBackend(CLASSIFIER.verified_path(), EngineOptions(device="cpu"))
+    monkeypatch.setattr("models.backend.session_per_shape", lambda options, providers: True)
+    per_shape = OrtBackend(CLASSIFIER.verified_path(), EngineOptions(device="cpu"))
+    rng = np.random.default_rng(0)
+    batches = [rng.random((rows, 3, 48, 192), dtype=np.float32) for rows in (8, 16, 8, 16)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(per_shape.run, batches))
+    for x, answer in zip(batches, answers):
+        assert np.allclose(answer[0], single.run(x)[0], atol=1e-6)
+    assert sorted(per_shape._sessions) == [(8, 3, 48, 192), (16, 3, 48, 192)]
+    assert per_shape._first in per_shape._sessions.values() and not single._sessions

@@ -72,9 +72,8 @@ class OrtBackend:
         self._input = first.get_inputs()[0].name
         self.providers = tuple(first.get_providers())
         self._metadata = dict(first.get_modelmeta().custom_metadata_map)
-        self._per_shape = session_per_shape(options, self.providers)
-        # The serialised model is kept only to open the sessions of shapes still to come.
-        self._source = source if self._per_shape else None
+        # Kept only with a session per shape, to open the sessions of shapes still to come; None: one session.
+        self._source = source if session_per_shape(options, self.providers) else None
         self._options = options
         self._sessions: dict[tuple[int, ...], ort.InferenceSession] = {}
         self._first = first
@@ -96,14 +95,13 @@ class OrtBackend:
         return ort.InferenceSession(source, sess_options=so, providers=choose_providers(options.device))
 
     def _session_for(self, shape: tuple[int, ...]) -> ort.InferenceSession:
-        if not self._per_shape:
+        if self._source is None:
             return self._first
         session = self._sessions.get(shape)
         if session is None:
             with self._lock:
                 session = self._sessions.get(shape)
                 if session is None:
-                    assert self._source is not None
                     session = self._first if not self._sessions else self._session(self._source, self._options)
                     self._sessions[shape] = session
         return session

@@ -37,9 +37,10 @@ def main() -> None:
             result = load(server.base, payloads, per_round, args.concurrency)
             failed = sum(n for status, n in result.statuses.items() if status != 200)
             errors += failed
-            rss = sum(rss_mb(p) for p in server_processes(server.pid))
+            pids = server_processes(server.pid)
+            rss = sum(rss_mb(p) for p in pids)
             # The high-water mark catches what a reading between rounds misses; with several workers, the largest.
-            peak = max(rss_mb(p, "VmHWM") for p in server_processes(server.pid))
+            peak = max(rss_mb(p, "VmHWM") for p in pids)
             print(f"| {i + 1} | {len(result.latencies)} | {failed} | {len(result.latencies) / result.elapsed:.2f} | "
                   f"{percentile(result.latencies, 50) * 1000:.0f} | {percentile(result.latencies, 99) * 1000:.0f} | "
                   f"{rss:.0f} | {peak:.0f} |")

@@ -137,16 +137,16 @@ def aligned_lines(lines: Iterable[TextLine], labels: tuple[Label, ...], align: n
     return placed
 
 
-def spans_in(lines: Iterable[AlignedLine], region: Region) -> list[Span]:
+def spans_in(placed: Iterable[AlignedLine], region: Region) -> list[Span]:
     """Per line: its non-label characters whose centres lie in the region."""
     x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
     spans = []
-    for placed in lines:
-        line = placed.line
+    for aligned in placed:
+        line = aligned.line
         keep = [
             i
-            for i, (x, y) in enumerate(placed.points)
-            if x0 <= x <= x1 and y0 <= y <= y1 and not placed.is_label[i]
+            for i, (x, y) in enumerate(aligned.points)
+            if x0 <= x <= x1 and y0 <= y <= y1 and not aligned.is_label[i]
         ]
         if not keep:
             continue

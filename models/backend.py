@@ -57,6 +57,25 @@ def session_per_shape(options: EngineOptions, providers: tuple[str, ...]) -> boo
     return options.fixed_shapes is not False and "CUDAExecutionProvider" in providers
 
 
+_shared_cuda_arena = threading.Lock()
+_shared_cuda_arena_registered = False
+
+
+def share_cuda_arena() -> None:
+    """Registers one CUDA memory arena with ONNX Runtime's environment, shared by the CUDA sessions of the process.
+
+    Each session otherwise keeps an arena of its own, grown to the peak of its own shape: with a session per shape,
+    four workers held 73 GB of an H200's memory during a throughput run. Registering twice is an error in ONNX
+    Runtime, so the process registers once.
+    """
+    global _shared_cuda_arena_registered
+    with _shared_cuda_arena:
+        if not _shared_cuda_arena_registered:
+            info = ort.OrtMemoryInfo("Cuda", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+            ort.create_and_register_allocator_v2("CUDAExecutionProvider", info, {}, ort.OrtArenaCfg({}))
+            _shared_cuda_arena_registered = True
+
+
 class OrtBackend:
     """InferenceSession.run is thread-safe, so one session per process serves every request thread.
 
@@ -89,10 +108,14 @@ class OrtBackend:
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Every card and batch has its own shapes: the CPU arena kept each one's peak (RSS about 880 MB after 64
         # reads on two threads) and memory patterns are planned per shape. Without them RSS stays near 630 MB, for
-        # about 5% more time per read. CUDA keeps its own arena, untouched by these.
+        # about 5% more time per read. The CUDA arena is not touched by these (share_cuda_arena).
         so.enable_cpu_mem_arena = False
         so.enable_mem_pattern = False
-        return ort.InferenceSession(source, sess_options=so, providers=choose_providers(options.device))
+        providers = choose_providers(options.device)
+        if providers[0] != "CPUExecutionProvider":
+            share_cuda_arena()
+            so.add_session_config_entry("session.use_env_allocators", "1")
+        return ort.InferenceSession(source, sess_options=so, providers=providers)
 
     def _session_for(self, shape: tuple[int, ...]) -> ort.InferenceSession:
         if self._source is None:

@@ -11,7 +11,14 @@ import onnxruntime as ort
 import pytest
 
 from models import EngineOptions, load_engine
-from models.backend import OpenVinoBackend, OrtBackend, choose_providers, make_backend, session_per_shape
+from models.backend import (
+    OpenVinoBackend,
+    OrtBackend,
+    choose_providers,
+    make_backend,
+    session_per_shape,
+    share_cuda_arena,
+)
 from models.manifest import CLASSIFIER, RECOGNIZER, ModelIntegrityError, WeightFile
 from pipelines import LicenceReader, ReadOptions
 
@@ -66,6 +73,16 @@ def test_a_session_per_shape_on_cuda_only_and_never_for_free_shapes():
     assert session_per_shape(EngineOptions(fixed_shapes=True), cuda)
     assert not session_per_shape(EngineOptions(fixed_shapes=False), cuda)
     assert not session_per_shape(EngineOptions(fixed_shapes=True), ("CPUExecutionProvider",))
+
+
+def test_the_cuda_arena_is_registered_once_however_many_sessions_ask(monkeypatch: pytest.MonkeyPatch):
+    """ONNX Runtime refuses a second registration, and every CUDA session of the process asks for the arena."""
+    registered: list[str] = []
+    monkeypatch.setattr(ort, "create_and_register_allocator_v2", lambda provider, *args: registered.append(provider))
+    monkeypatch.setattr("models.backend._shared_cuda_arena_registered", False)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: share_cuda_arena(), range(8)))
+    assert registered == ["CUDAExecutionProvider"]
 
 
 def test_sessions_per_shape_answer_as_one_session_does(monkeypatch: pytest.MonkeyPatch):

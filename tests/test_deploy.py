@@ -41,6 +41,9 @@ ORT_FLAVOURS = {"onnxruntime", "onnxruntime-gpu"}
 # Resident memory of one worker, measured with two 8000 px photos in flight at once (docs/deploy.md, "Memory per
 # worker").
 MEASURED_PEAK_RSS_MIB = 1008
+# One CUDA worker's resident memory, the CUDA and cuDNN libraries included, at 32 clients on an H200's host
+# (README, "On a GPU").
+MEASURED_GPU_PEAK_RSS_MIB = 2833
 MEMORY_HEADROOM = 1.25
 
 
@@ -626,6 +629,14 @@ def test_cpu_resources_are_sized_from_the_measurements() -> None:
     threads = int(env["DLOCR_INTRA_OP_THREADS"]["value"]) * int(env["DLOCR_MAX_CONCURRENCY"]["value"])
     assert 1 <= threads <= cpu_limit, f"{threads} inference threads on {cpu_limit} cores wait for each other"
     assert int(env_of(CPU_DEPLOYMENT)["DLOCR_WORKERS"]["value"]) == 1, "the memory above is one worker's"
+
+
+def test_gpu_memory_limit_is_sized_from_the_measurement() -> None:
+    resources = container(GPU_DEPLOYMENT)["resources"]
+    limit_mib = mebibytes(resources["limits"]["memory"])
+    assert limit_mib >= MEASURED_GPU_PEAK_RSS_MIB * MEMORY_HEADROOM, f"{limit_mib} MiB: under the measured peak"
+    assert resources["requests"]["memory"] == resources["limits"]["memory"]
+    assert int(env_of(GPU_DEPLOYMENT)["DLOCR_WORKERS"]["value"]) == 1, "the memory above is one worker's"
 
 
 def test_service_routes_to_both_deployments_on_their_http_port() -> None:

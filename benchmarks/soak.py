@@ -1,6 +1,6 @@
 """A long run at steady concurrency: errors, memory at start and end, and whether p99 drifts.
 
-    python benchmarks/soak.py [--requests 10000] [--concurrency 8] [--backend onnxruntime]
+    python benchmarks/soak.py [--requests 10000] [--concurrency 8] [--backend onnxruntime] [--workers 1] [--threads 0]
 
 The load is split into ten rounds; each prints its p50/p99 and the server's RSS, so a leak or a slow-down shows
 as a trend. Loopback only; bounded in count.
@@ -19,16 +19,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="intra-op threads per worker (0 = default)")
     parser.add_argument("--seed", type=int, default=8000)
     args = parser.parse_args()
 
     payloads = bodies(10, "photo", args.seed) + bodies(6, "flat", args.seed + 100)
     rounds = 10
     per_round = max(1, args.requests // rounds)
-    with running_server(args.workers, args.backend) as server:
+    with running_server(args.workers, args.backend, args.threads) as server:
         load(server.base, payloads, 4, 2)
         start_rss = sum(rss_mb(p) for p in server_processes(server.pid))
-        print(f"\n## Soak: {per_round * rounds} requests at concurrency {args.concurrency}, backend {args.backend}\n")
+        print(f"\n## Soak: {per_round * rounds} requests at concurrency {args.concurrency}, backend {args.backend}, "
+              f"{args.workers} worker(s), threads per worker {args.threads or 'default'}\n")
         print(f"RSS after warm-up: {start_rss:.0f} MB\n")
         print("| round | requests | errors | cards/s | p50 ms | p99 ms | RSS MB | peak RSS MB |")
         print("|---|---|---|---|---|---|---|")

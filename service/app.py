@@ -126,7 +126,7 @@ def create_app(settings: Settings, reader: LicenceReader | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limit_malloc_arenas(settings.malloc_arena_max)
-        app.state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
+        app.state.limiter = anyio.CapacityLimiter(settings.recognitions_in_flight)
         app.state.reader = reader if reader is not None else load_reader(settings)
         yield
         worker_exiting()

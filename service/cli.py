@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import logging.config
+import os
 import sys
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def serve(settings: Settings) -> int:
             )
             return EXIT_USAGE
         logger.warning("no credentials configured: serving on loopback only")
-    # Always the import string: worker processes build their own app (and engine) from the same environment.
+    # Always the import string: worker processes build their own app (and engine) from the same environment,
+    # which must then carry a --workers given on the command line: each worker sizes its share of the CPUs by it.
+    os.environ["DLOCR_WORKERS"] = str(settings.workers)
     with shared_between_workers(settings.workers):
         uvicorn.run(
             "service.app:app_from_env",
@@ -93,7 +96,7 @@ def read_many(settings: Settings, paths: list[Path], out: Path, options: ReadOpt
     reader = load_reader(settings) if todo else None
     summary = batch.Summary()
     if reader is not None:
-        summary = batch.run(reader, todo, out, options, workers or settings.max_concurrency, sys.stderr.isatty())
+        summary = batch.run(reader, todo, out, options, workers or settings.recognitions_in_flight, sys.stderr.isatty())
     summary.skipped = len(files) - len(todo)
     print(summary.report())
     return EXIT_OK if summary.all_ok else EXIT_READ_FAILED

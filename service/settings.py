@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     backend: Literal["onnxruntime", "openvino"] = Field(
         default="onnxruntime", description="Inference runtime; openvino (CPU only) needs pip install '.[openvino]'."
     )
-    intra_op_threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = its default.")
+    intra_op_threads: int = Field(
+        default=0, ge=0, description="onnxruntime intra-op threads; 0 = its default with one worker, 1 with several."
+    )
     # Measured with 8 clients on 2 cores: 1.75-1.79 cards/s against 1.60-1.75 without, and 75 MB less resident,
     # since two recognitions no longer hold their buffers at once. A lone request waits for nothing.
     batch_recognition: bool = Field(
@@ -83,7 +85,9 @@ class Settings(BaseSettings):
     )
     # ONNX Runtime already spreads one recognition over the cores, so more in flight than cores only adds
     # memory (a decoded 8000 px photo is ~190 MB) and latency.
-    max_concurrency: int = Field(default_factory=_available_cpus, ge=1)
+    max_concurrency: int | None = Field(
+        default=None, ge=1, description="Recognitions in flight per worker; unset = the CPUs shared among the workers."
+    )
     # Past this many requests waiting for a slot, the next one is told at once (503 ModelArts.4401) rather than
     # left hanging until the client times out.
     max_queue: int = Field(default=16, ge=0, description="Requests that may wait for a recognition slot.")
@@ -138,10 +142,17 @@ class Settings(BaseSettings):
     def has_credentials(self) -> bool:
         return bool(self.auth_tokens or self.auth_aksk)
 
+    # Several workers each read their share of the CPUs' cards on one thread apiece. On 2 cores, two workers
+    # reading one card each on one thread did 2.0-2.2 cards/s; on the single-worker defaults they did 1.5
+    # (docs/deploy.md): their threads and cards were twice what the cores could run.
+    @property
+    def recognitions_in_flight(self) -> int:
+        return self.max_concurrency or max(1, _available_cpus() // self.workers)
+
     def engine_options(self) -> EngineOptions:
         return EngineOptions(
             device=self.device,
-            intra_op_threads=self.intra_op_threads,
+            intra_op_threads=self.intra_op_threads or (1 if self.workers > 1 else 0),
             backend=self.backend,
             batch_recognition=self.batch_recognition,
         )

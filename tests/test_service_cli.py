@@ -15,6 +15,7 @@ from pipelines.errors import PoorQuality
 from pipelines.types import ReadOptions
 from service import cli
 from service.app import app_from_env
+from service.settings import Settings
 
 if TYPE_CHECKING:
     from conftest import RecordingReader
@@ -34,6 +35,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, keep_logging_config: None) -> Non
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     monkeypatch.setattr(cli.uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    # serve() hands the worker count to the workers through the environment: restored after each test.
+    monkeypatch.setenv("DLOCR_WORKERS", "1")
     return calls
 
 
@@ -67,6 +70,8 @@ def test_serve_a_public_address_with_credentials(
     assert kwargs["factory"] is True
     assert (kwargs["host"], kwargs["port"], kwargs["workers"]) == ("0.0.0.0", 9000, 3)
     assert kwargs["access_log"] is False
+    # The workers build their settings from the environment: they must know there are 3 of them.
+    assert Settings().workers == 3
 
 
 def test_serve_on_loopback_without_credentials_warns(

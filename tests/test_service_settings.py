@@ -13,12 +13,23 @@ def test_defaults_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.auth_tokens == []
     assert settings.max_base64_bytes == 10 * 1024 * 1024
     assert settings.max_body_bytes == 12 * 1024 * 1024
-    assert settings.max_concurrency >= 1
+    assert settings.recognitions_in_flight >= 1
 
 
 def test_engine_options_follow_the_settings() -> None:
     options = Settings(device="cpu", intra_op_threads=3).engine_options()
     assert (options.device, options.intra_op_threads) == ("cpu", 3)
+
+
+def test_workers_share_the_cpus_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("service.settings._available_cpus", lambda: 8)
+    one = Settings(workers=1)
+    assert (one.recognitions_in_flight, one.engine_options().intra_op_threads) == (8, 0)
+    four = Settings(workers=4)
+    assert (four.recognitions_in_flight, four.engine_options().intra_op_threads) == (2, 1)
+    assert Settings(workers=16).recognitions_in_flight == 1
+    told = Settings(workers=4, max_concurrency=3, intra_op_threads=2)
+    assert (told.recognitions_in_flight, told.engine_options().intra_op_threads) == (3, 2)
 
 
 @pytest.mark.parametrize(("name", "value"), [("DLOCR_DEVICE", "tpu"), ("DLOCR_WORKERS", "0"), ("DLOCR_PORT", "x")])

@@ -6,16 +6,25 @@ The rules (GB 11643 for the number; the licence regulations for the dates):
 - the birth date inside it equals `birth`, and its 17th digit is odd for 男 and even for 女;
 - `issue_date` falls on or after the 18th birthday (16th for a class of only light motorcycles and wheeled machinery);
 - `valid_from` is not before `issue_date`, and `valid_to` is `valid_from` plus 6 or 10 years, or 长期;
+- no one is born, and no licence issued or made valid, after the day it is read;
 - on a double_side photo, both pages carry the same 证号 and name.
+
+And the forms single values take, which catch a line that lost or gained characters while every character it kept
+read clearly (a glare patch, a box cut short, a neighbour's words swept in):
+- a name has 2 to 4 characters, or is a transliterated name joined by a middle dot (·);
+- an address starts with a province-level division (it is the household register's address);
+- every date in the record is written in full, YYYY年MM月DD日.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, replace
 
-from .extract.fields import DATE_CHARS, FieldReading
+from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
+from .gazetteer import PROVINCES
 from .validate import add_years, id_birth, id_is_valid, id_sex, parse_date
 
 LONG_TERM = "长期"
@@ -32,13 +41,8 @@ SEX_MISMATCH = "sex_mismatch"
 ISSUED_UNDER_AGE = "issued_under_age"
 VALID_FROM_BEFORE_ISSUE = "valid_from_before_issue"
 VALIDITY_PERIOD = "validity_period_mismatch"
+DATE_IN_FUTURE = "date_in_future"
 PAGES_DISAGREE = "pages_disagree"
-
-# How far below the recogniser's first choice a date's runner-up may be and still be chosen by the rules:
-# a candidate the recogniser gave under 5% of its first choice's weight is not a reading to trust over the rules.
-MIN_CANDIDATE_RATIO = 0.05
-# Only the most likely substitutions are combined; beyond these the candidates are noise.
-MAX_SUBSTITUTIONS = 6
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,8 @@ class Checked:
     doubtful: frozenset[str]
 
 
-def check_front(fields: dict[str, FieldReading]) -> Checked:
+def check_front(fields: dict[str, FieldReading], today: dt.date | None = None) -> Checked:
+    """`today` is the day of reading (the local date when not given)."""
     fields = dict(fields)
     warnings: list[str] = []
     doubtful: set[str] = set()
@@ -79,17 +84,31 @@ def check_front(fields: dict[str, FieldReading]) -> Checked:
                 doubtful.update(("number", name))
             else:
                 fields[name] = chosen
-    broken = _fix_dates(fields)
+    broken = _fix_dates(fields, today or dt.date.today())
     warnings.extend(broken)
-    doubtful.update(field for code in broken for field in _DATE_RULE_FIELDS[code])
-    return Checked(fields, tuple(warnings), frozenset(doubtful))
+    doubtful.update(field for involved in broken.values() for field in involved)
+    return Checked(fields, tuple(warnings), frozenset(doubtful | malformed(fields)))
 
 
 def check_back(fields: dict[str, FieldReading]) -> Checked:
     number = fields.get("number")
     if number is not None and not id_is_valid(number.value):
-        return Checked(fields, (NUMBER_INVALID,), frozenset({"number"}))
-    return Checked(fields, (), frozenset())
+        return Checked(fields, (NUMBER_INVALID,), frozenset({"number"}) | malformed(fields))
+    return Checked(fields, (), malformed(fields))
+
+
+NAME_LENGTHS = range(2, 5)
+_FULL_DATES = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
+    """The fields whose value has a form the licence never prints (module docstring)."""
+    checks = {
+        "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
+        "address": lambda v: v.startswith(tuple(p.name for p in PROVINCES)),
+        "record": lambda v: v.count("年") == len(_FULL_DATES.findall(v)),
+    }
+    return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))
 
 
 def check_pages(front: Checked, back: Checked) -> tuple[Checked, Checked]:
@@ -166,55 +185,26 @@ def _candidates(reading: FieldReading) -> list[tuple[float, str]]:
         top = alternatives[0].get(reading.value, 0.0) or 1.0
         return sorted(((p / top, ch) for ch, p in alternatives[0].items()), reverse=True)
     text, _ = span.constrained(lambda ch: ch in DATE_CHARS)
-    date = parse_date(text)
-    if date is None or date.isoformat() != reading.value:
+    found = date_readings(text, span.alternatives(lambda ch: ch in DATE_CHARS))
+    if reading.value not in found:
         return [(1.0, reading.value)]
-    per_char = span.alternatives(lambda ch: ch in DATE_CHARS)
-    digits = [(i, ch) for i, ch in enumerate(text) if ch.isdigit()]
-    if len(digits) != 8 or len(per_char) != len(text):
-        return [(1.0, reading.value)]
-    substitutions = sorted(
-        (
-            (p / max(per_char[i].get(ch, 0.0), 1e-6), k, d)
-            for k, (i, ch) in enumerate(digits)
-            for d, p in per_char[i].items()
-            if d.isdigit() and d != ch
-        ),
-        reverse=True,
-    )[:MAX_SUBSTITUTIONS]
-    base = [ch for _, ch in digits]
-    found = {reading.value: 1.0}
-    for count in (1, 2):
-        for combo in itertools.combinations(substitutions, count):
-            if len({k for _, k, _ in combo}) < count:
-                continue
-            ratio = 1.0
-            chars = list(base)
-            for r, k, d in combo:
-                chars[k] = d
-                ratio *= min(1.0, r)
-            day = parse_date("".join(chars))
-            if day is not None and ratio >= MIN_CANDIDATE_RATIO:
-                found[day.isoformat()] = max(found.get(day.isoformat(), 0.0), ratio)
-    return sorted(((ratio, value) for value, ratio in found.items()), reverse=True)
+    # Weights relative to the value chosen so far, which may itself be a runner-up that mended the reading.
+    chosen = found[reading.value]
+    return sorted(((ratio / chosen, value) for value, ratio in found.items()), reverse=True)
 
 
-_DATE_RULE_FIELDS = {
-    ISSUED_UNDER_AGE: ("birth", "issue_date"),
-    VALID_FROM_BEFORE_ISSUE: ("issue_date", "valid_from"),
-    VALIDITY_PERIOD: ("valid_from", "valid_to"),
-}
 _DATES = ("birth", "issue_date", "valid_from", "valid_to")
 
 
-def _fix_dates(fields: dict[str, FieldReading]) -> list[str]:
+def _fix_dates(fields: dict[str, FieldReading], today: dt.date) -> dict[str, tuple[str, ...]]:
     """Choose the likeliest combination of date candidates that breaks no rule; failing that, keep the readings
-    and return the rules they break. Birth is already settled by the 证号 when that is valid, so it stays."""
+    and return the rules they break, each with the fields it involves. Birth is already settled by the 证号 when
+    that is valid, so it stays."""
     present = [name for name in _DATES if name in fields]
     readings = {name: fields[name] for name in present}
     minimum_age = _minimum_age(fields.get("class"))
-    if not _broken({n: r.value for n, r in readings.items()}, minimum_age):
-        return []
+    if not _broken({n: r.value for n, r in readings.items()}, minimum_age, today):
+        return {}
     number = fields.get("number")
     settled = {"birth"} if number is not None and id_is_valid(number.value) else set()
     options = [[(1.0, readings[name].value)] if name in settled else _candidates(readings[name]) for name in present]
@@ -225,14 +215,14 @@ def _fix_dates(fields: dict[str, FieldReading]) -> list[str]:
             ratio *= r
         values = tuple(v for _, v in combo)
         if ratio >= MIN_CANDIDATE_RATIO and (best is None or ratio > best[0]):
-            if not _broken(dict(zip(present, values)), minimum_age):
+            if not _broken(dict(zip(present, values)), minimum_age, today):
                 best = (ratio, values)
     if best is None:
-        return _broken({n: r.value for n, r in readings.items()}, minimum_age)
+        return _broken({n: r.value for n, r in readings.items()}, minimum_age, today)
     for name, value in zip(present, best[1]):
         if value != readings[name].value:
             fields[name] = replace(readings[name], value=value)
-    return []
+    return {}
 
 
 def _minimum_age(licence_class: FieldReading | None) -> int:
@@ -241,16 +231,19 @@ def _minimum_age(licence_class: FieldReading | None) -> int:
     return ADULT_AGE
 
 
-def _broken(values: dict[str, str], minimum_age: int) -> list[str]:
+def _broken(values: dict[str, str], minimum_age: int, today: dt.date) -> dict[str, tuple[str, ...]]:
     dates = {name: parse_date(value) for name, value in values.items() if value != LONG_TERM}
     birth, issued, start = dates.get("birth"), dates.get("issue_date"), dates.get("valid_from")
-    broken = []
+    broken: dict[str, tuple[str, ...]] = {}
     if birth and issued and issued < add_years(birth, minimum_age):
-        broken.append(ISSUED_UNDER_AGE)
+        broken[ISSUED_UNDER_AGE] = ("birth", "issue_date")
     if issued and start and start < issued:
-        broken.append(VALID_FROM_BEFORE_ISSUE)
+        broken[VALID_FROM_BEFORE_ISSUE] = ("issue_date", "valid_from")
     if start and "valid_to" in values and not _period_ok(start, values["valid_to"]):
-        broken.append(VALIDITY_PERIOD)
+        broken[VALIDITY_PERIOD] = ("valid_from", "valid_to")
+    future = tuple(name for name in ("birth", "issue_date", "valid_from") if (day := dates.get(name)) and day > today)
+    if future:
+        broken[DATE_IN_FUTURE] = future
     return broken
 
 

@@ -8,12 +8,15 @@ are flagged (tests/test_service_api.py) and clean generated cards are not (tests
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
 from models.recognizer import Recognition
 from pipelines.consistency import (
     BIRTH_MISMATCH,
+    DATE_IN_FUTURE,
     ISSUED_UNDER_AGE,
     NUMBER_INVALID,
     PAGES_DISAGREE,
@@ -24,7 +27,7 @@ from pipelines.consistency import (
     check_front,
     check_pages,
 )
-from pipelines.extract.fields import FieldReading
+from pipelines.extract.fields import FieldReading, read_dates
 from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 
@@ -142,6 +145,35 @@ def test_a_validity_period_off_by_one_digit_is_mended_by_the_likeliest_candidate
     assert checked.warnings == ()
 
 
+def test_a_date_after_the_day_of_reading_is_flagged():
+    checked = check_front(licence(), today=dt.date(2017, 6, 1))
+    assert checked.warnings == (DATE_IN_FUTURE,)
+    assert checked.doubtful == {"issue_date", "valid_from"}
+    assert check_front(licence(), today=dt.date(2017, 6, 18)).warnings == ()
+
+
+def test_a_date_in_the_future_is_mended_by_the_likeliest_candidate():
+    # 2017-06-18 至 长期 with the start's year read as 2097 (0.6) over 2017 (0.35): only the day of reading objects.
+    start = read_as(*sure("20"), {"9": 0.6, "1": 0.35}, *sure("7-06-18"))
+    checked = check_front(licence(valid_from=start, valid_to=plain("长期")), today=dt.date(2026, 11, 26))
+    assert checked.fields["valid_from"].value == "2017-06-18"
+    assert checked.warnings == ()
+
+
+def test_a_date_that_is_no_real_date_is_mended_by_the_recognisers_runners_up():
+    # 2015-06-11 read as 2615-66-11 on a blurred card: both zeros were the runners-up.
+    reading = read_as(*sure("2"), {"6": 0.82, "0": 0.18}, *sure("15-"), {"6": 0.38, "0": 0.32}, *sure("6-11"))
+    [(value, confidence, part)] = read_dates(list(reading.spans))
+    assert value == "2015-06-11"
+    assert confidence < 0.38 * 0.2  # the least sure first choice, times how much less likely its mending was
+    assert part.text == "2615-66-11"
+
+
+def test_digits_the_recogniser_barely_saw_make_no_date():
+    reading = read_as(*sure("2"), {"6": 0.97, "0": 0.02}, *sure("15-06-11"))
+    assert read_dates(list(reading.spans)) == []
+
+
 def test_the_printed_birth_repairs_a_number_that_fails_its_check():
     number = plain("150402199902233122")  # birth digits misread 22 -> 23
     checked = check_front(licence(number=number))
@@ -179,3 +211,30 @@ def test_without_a_valid_number_the_birth_date_is_a_candidate_too():
     checked = check_front(licence(number=plain("150402199902223121"), birth=birth, **dates))
     assert checked.fields["birth"].value == "1989-02-22"
     assert checked.warnings == (NUMBER_INVALID,)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("name", "谢乐桃", True),
+        ("name", "欧阳娜娜", True),
+        ("name", "买买提·艾力", True),
+        ("name", "际", False),  # 陈波 with its surname lost under glare
+        ("name", "潘振薇自年月", False),  # the record line's words swept in
+        ("address", "内蒙古自治区赤峰市33号", True),
+        ("address", "北京市海淀区中关村大街1号", True),
+        ("address", "尔自治区乌鲁木齐市解放区", False),  # its first line's start lost
+        ("record", "", True),
+        ("record", "实习期至2026年11月21日。", True),
+        ("record", "自2008年03月25日至有效起始日期有效。", True),
+        ("record", "自2008年日至有效起始日期有效。", False),  # month and day lost under glare
+        ("record", "实习期至2026年11月", False),  # the box cut short
+    ],
+)
+def test_a_value_in_a_form_the_licence_never_prints_is_doubtful(field: str, value: str, ok: bool):
+    front = check_front(licence(**{field: plain(value)})) if field != "record" else None
+    back = check_back({"number": plain(NUMBER), field: plain(value)})
+    for checked in (c for c in (front, back) if c is not None):
+        assert (field not in checked.doubtful) is ok
+        assert checked.fields[field].value == value  # flagged through the confidence, never changed
+    assert back.warnings == ()

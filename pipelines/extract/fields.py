@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -143,13 +143,17 @@ DATE_CHARS = DIGITS + "-./年月日"
 
 
 def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
-    """Every YYYY-MM-DD date in the spans, left to right, each with the part of its span it was read from."""
+    """Every YYYY-MM-DD date in the spans, left to right, each with the part of its span it was read from.
+
+    A date-shaped reading that is no real date (2995-12-15, 2615-66-11) is mended by the likeliest of the
+    recogniser's runner-up digits that makes one, at a confidence lowered by how much less likely they were."""
     found = []
     for span in spans:
         text, probs, frames = span.line.recognition.constrained(
             lambda ch: ch in DATE_CHARS, span.start_frame, span.end_frame
         )
-        for start, end, date in _date_matches(text):
+        per_char = span.alternatives(lambda ch: ch in DATE_CHARS)
+        for start, end, (ratio, date) in _date_matches(text, per_char):
             part = replace(
                 span,
                 text=text[start:end],
@@ -157,26 +161,70 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
                 end_frame=frames[end - 1] + 1,
                 probs=probs[start:end],
             )
-            found.append((date.isoformat(), min(part.probs), part))
+            found.append((date, min(part.probs) * ratio, part))
     return found
 
 
 _DATE_AT = re.compile(rf"(?=({DATE_PATTERN}))")
 
 
-def _date_matches(text: str) -> list[tuple[int, int, dt.date]]:
-    """Real dates, left to right, not overlapping. Tried at every position: a stray digit glued in front
-    ("52025-02-15", the tail of the previous date) must not hide the date behind it."""
+def _date_matches(text: str, per_char: list[dict[str, float]]) -> list[tuple[int, int, tuple[float, str]]]:
+    """Dates, left to right, not overlapping, each as its likeliest reading. Tried at every position: a stray digit
+    glued in front ("52025-02-15", the tail of the previous date) must not hide the date behind it."""
     found = []
     position = 0
     for m in _DATE_AT.finditer(text):
         start, end = m.start(1), m.end(1)
         if start < position:
             continue
-        date = parse_date(text[start:end])
-        if date is not None:
-            found.append((start, end, date))
+        readings = date_readings(text[start:end], per_char[start:end])
+        if readings:
+            found.append((start, end, max((ratio, date) for date, ratio in readings.items())))
             position = end
+    return found
+
+
+# How far below the recogniser's first choice a runner-up digit may be and still make a date: a candidate the
+# recogniser gave under 5% of its first choice's weight is not a reading to trust.
+MIN_CANDIDATE_RATIO = 0.05
+# Only the most likely substitutions are combined; beyond these the candidates are noise.
+MAX_SUBSTITUTIONS = 6
+MAX_SUBSTITUTED_DIGITS = 2
+
+
+def date_readings(text: str, per_char: list[dict[str, float]]) -> dict[str, float]:
+    """The real dates (ISO) that `text`, a date as read, stands for, each with its weight relative to the reading
+    itself: the reading (weight 1) if it is a real date, and those that replacing one or two of its digits by the
+    recogniser's runners-up (`per_char`, the candidates at each character) would make."""
+    found: dict[str, float] = {}
+    as_read = parse_date(text)
+    if as_read is not None:
+        found[as_read.isoformat()] = 1.0
+    digits = [(i, ch) for i, ch in enumerate(text) if ch.isdigit()]
+    if len(digits) != 8 or len(per_char) != len(text):
+        return found
+    substitutions = sorted(
+        (
+            (p / max(per_char[i].get(ch, 0.0), 1e-6), k, d)
+            for k, (i, ch) in enumerate(digits)
+            for d, p in per_char[i].items()
+            if d.isdigit() and d != ch
+        ),
+        reverse=True,
+    )[:MAX_SUBSTITUTIONS]
+    base = [ch for _, ch in digits]
+    for count in range(1, MAX_SUBSTITUTED_DIGITS + 1):
+        for combo in itertools.combinations(substitutions, count):
+            if len({k for _, k, _ in combo}) < count:
+                continue
+            ratio = 1.0
+            chars = list(base)
+            for r, k, d in combo:
+                chars[k] = d
+                ratio *= min(1.0, r)
+            day = parse_date("".join(chars))
+            if day is not None and ratio >= MIN_CANDIDATE_RATIO:
+                found[day.isoformat()] = max(found.get(day.isoformat(), 0.0), ratio)
     return found
 
 

@@ -116,7 +116,7 @@ class PageExtras(BaseModel):
     warnings: list[str] = Field(
         description="What the photo or the licence's own rules say is wrong: greyscale_copy, screen_reshoot, "
         "blurred, glare, cut_off, number_check_failed, birth_mismatch, sex_mismatch, issued_under_age, "
-        "valid_from_before_issue, validity_period_mismatch, pages_disagree (docs/api.md)"
+        "valid_from_before_issue, validity_period_mismatch, date_in_future, pages_disagree (docs/api.md)"
     )
     text_location: TextLocation | SkipJsonSchema[None] = Field(
         default=None, description="Only with return_text_location=true"

@@ -238,3 +238,22 @@ def test_a_value_in_a_form_the_licence_never_prints_is_doubtful(field: str, valu
         assert (field not in checked.doubtful) is ok
         assert checked.fields[field].value == value  # flagged through the confidence, never changed
     assert back.warnings == ()
+
+
+def test_every_warning_is_documented_for_users():
+    from pathlib import Path
+
+    from pipelines import consistency, quality
+    from service.schemas import PageExtras
+
+    docs = (Path(__file__).parents[1] / "docs" / "api.md").read_text()
+    schema = PageExtras.model_fields["warnings"].description
+    codes = [
+        value
+        for module in (consistency, quality)
+        for name, value in vars(module).items()
+        if name.isupper() and isinstance(value, str) and value.islower() and value.replace("_", "").isalpha()
+    ]
+    assert DATE_IN_FUTURE in codes and "glare" in codes
+    for code in codes:
+        assert f"`{code}`" in docs and code in schema, code

@@ -12,6 +12,7 @@ The rules (GB 11643 for the number; the licence regulations for the dates):
 And the forms single values take, which catch a line that lost or gained characters while every character it kept
 read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - a name has 2 to 4 characters, or is a transliterated name joined by a middle dot (·);
+- a nationality, a country's short name, has two characters or more (中国, 美国, 哈萨克斯坦);
 - an address starts with a province-level division (it is the household register's address);
 - every date in the record is written in full, YYYY年MM月DD日.
 """
@@ -105,6 +106,7 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
     """The fields whose value has a form the licence never prints (module docstring)."""
     checks = {
         "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
+        "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
         "address": lambda v: v.startswith(tuple(p.name for p in PROVINCES)),
         "record": lambda v: v.count("年") == len(_FULL_DATES.findall(v)),
     }

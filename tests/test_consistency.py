@@ -221,6 +221,8 @@ def test_without_a_valid_number_the_birth_date_is_a_candidate_too():
         ("name", "买买提·艾力", True),
         ("name", "际", False),  # 陈波 with its surname lost under glare
         ("name", "潘振薇自年月", False),  # the record line's words swept in
+        ("nationality", "中国", True),
+        ("nationality", "中", False),  # 中国 half lost
         ("address", "内蒙古自治区赤峰市33号", True),
         ("address", "北京市海淀区中关村大街1号", True),
         ("address", "尔自治区乌鲁木齐市解放区", False),  # its first line's start lost
@@ -257,3 +259,19 @@ def test_every_warning_is_documented_for_users():
     assert DATE_IN_FUTURE in codes and "glare" in codes
     for code in codes:
         assert f"`{code}`" in docs and code in schema, code
+
+
+@pytest.mark.parametrize(
+    ("read", "record"),
+    [
+        ("实习期至2011年08月29日", "实习期至2011年08月29日。"),  # the stop blurred away
+        ("自2014年09月12日至有效起始日期有效。", "自2014年09月12日至有效起始日期有效。"),
+        ("实习期至2011年08月29日。....", "实习期至2011年08月29日。"),  # the dotted rule it is printed on
+    ],
+)
+def test_a_record_entry_is_a_sentence_closed_by_a_stop(read: str, record: str):
+    from pipelines.extract.back import read_record
+
+    line = read_as(*sure("0")).spans[0].line
+    reading = read_record([Span(line, read, 0, 0, (0.99,) * len(read))])
+    assert reading is not None and reading.value == record

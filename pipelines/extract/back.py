@@ -28,6 +28,8 @@ def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, Fi
 
 # What a record line is written with; the dotted rules it sits on read as '.', '_' or '-'.
 _RECORD_PUNCTUATION = "。，、：；（）()"
+# Every entry is a sentence closed by 。 (实习期至2005年08月26日。); the small stop is what blur takes first.
+SENTENCE_END = "。"
 
 
 def read_record(spans: list[Span]) -> FieldReading | None:
@@ -39,4 +41,7 @@ def read_record(spans: list[Span]) -> FieldReading | None:
     ]
     if not any(is_cjk(ch) for ch, _ in kept):
         return None
-    return FieldReading("".join(ch for ch, _ in kept), min(p for _, p in kept), tuple(spans))
+    text = "".join(ch for ch, _ in kept)
+    if not text.endswith(SENTENCE_END):
+        text += SENTENCE_END
+    return FieldReading(text, min(p for _, p in kept), tuple(spans))

@@ -13,7 +13,8 @@ And the forms single values take, which catch a line that lost or gained charact
 read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - a name has 2 to 4 characters, or is a transliterated name joined by a middle dot (·);
 - a nationality, a country's short name, has two characters or more (中国, 美国, 哈萨克斯坦);
-- an address starts with a province-level division (it is the household register's address);
+- an address starts with a province-level division, or Hong Kong, Macao or Taiwan (it is the household
+  register's address);
 - every date in the record is written in full, YYYY年MM月DD日.
 """
 
@@ -25,7 +26,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
-from .gazetteer import PROVINCES
+from .gazetteer import OTHER_REGIONS, PROVINCES
 from .validate import add_years, id_birth, id_is_valid, id_sex, parse_date
 
 LONG_TERM = "长期"
@@ -107,7 +108,7 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
     checks = {
         "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
         "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
-        "address": lambda v: v.startswith(tuple(p.name for p in PROVINCES)),
+        "address": lambda v: v.startswith((*(p.name for p in PROVINCES), *OTHER_REGIONS)),
         "record": lambda v: v.count("年") == len(_FULL_DATES.findall(v)),
     }
     return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))

@@ -4,13 +4,17 @@ authorities derived from them.
 The names and codes follow GB/T 2260 (the national administrative division codes) as
 published by the Ministry of Civil Affairs in the early 2020s: 31 province-level
 divisions and their 333 prefecture-level units (地级市, 地区, 自治州, 盟). County-level
-cities administered directly by a province (济源市, 仙桃市, 石河子市, ...) are left out.
+units administered directly by a province (济源市, 仙桃市, 石河子市, ...) are not among the
+cities (nor their seals among the authorities); they are listed apart, for addresses.
 
-The data exists for two reasons:
+The data exists for three reasons:
 
 * The 发证机关 on a licence is printed inside a red seal, which OCR reads poorly. The set
   of real authorities is small and closed, so a reading can be snapped to the nearest
   one (`closest_authority`).
+* An address starts with its province and prefecture, or a unit the province administers
+  directly (`DIRECT_UNITS`): a reading of that head a character or two off is spelt right
+  (`closest_address_head`).
 * Synthetic licences need realistic ID numbers and authorities, whose region codes and
   names must agree (`province_by_code`, `city_by_code`, `issuing_authorities`).
 """
@@ -215,6 +219,24 @@ _MUNICIPAL_AUTHORITIES: dict[str, str] = {
     "重庆市": "重庆市公安局交通巡逻警察总队",
 }
 
+# County-level units that a province administers directly, with no prefecture between them (GB/T 2260): an
+# address there starts with the province and the unit.
+DIRECT_UNITS: dict[str, tuple[str, ...]] = {
+    "河南省": ("济源市",),
+    "湖北省": ("仙桃市", "潜江市", "天门市", "神农架林区"),
+    "海南省": (
+        "五指山市", "琼海市", "文昌市", "万宁市", "东方市", "定安县", "屯昌县", "澄迈县", "临高县",
+        "白沙黎族自治县", "昌江黎族自治县", "乐东黎族自治县", "陵水黎族自治县", "保亭黎族苗族自治县",
+        "琼中黎族苗族自治县",
+    ),
+    "新疆维吾尔自治区": (
+        "石河子市", "阿拉尔市", "图木舒克市", "五家渠市", "北屯市", "铁门关市", "双河市", "可克达拉市",
+        "昆玉市", "胡杨河市", "新星市", "白杨市",
+    ),
+}  # fmt: skip
+# Where the household register of a Hong Kong, Macao or Taiwan resident may place them: outside the 31.
+OTHER_REGIONS = ("香港特别行政区", "澳门特别行政区", "台湾省")
+
 _PROVINCES_BY_CODE: dict[str, Province] = {p.code: p for p in PROVINCES}
 _CITIES_BY_CODE: dict[str, tuple[Province, City]] = {
     c.code: (p, c) for p in PROVINCES for c in p.cities
@@ -291,3 +313,42 @@ def closest_authority(text: str, max_distance_ratio: float = 0.34) -> tuple[str,
             # Ties go to the earlier candidate, so only a strictly nearer one replaces it.
             limit = distance - 1
     return best
+
+
+@cache
+def address_heads() -> tuple[str, ...]:
+    """How an address printed on a licence begins: a municipality (北京市), a province with one of its prefectures
+    (湖北省恩施土家族苗族自治州) or directly administered units (湖北省仙桃市), or another region (香港特别行政区)."""
+    heads: list[str] = []
+    for province in PROVINCES:
+        if not province.cities:
+            heads.append(province.name)
+        heads.extend(province.name + city.name for city in province.cities)
+        heads.extend(province.name + unit for unit in DIRECT_UNITS.get(province.name, ()))
+    return (*heads, *OTHER_REGIONS)
+
+
+@cache
+def _head_counters() -> tuple[tuple[str, Counter[str]], ...]:
+    return tuple((head, Counter(head)) for head in address_heads())
+
+
+def closest_address_head(text: str, max_edits: int = 2, max_distance_ratio: float = 0.25) -> tuple[str, int] | None:
+    """The address head (`address_heads`) that `text` begins with, allowing a few misread, lost or extra
+    characters, and how many characters of `text` it spans. None when no head is that near, or two are."""
+    found: list[tuple[int, str, int]] = []  # (edits, head, characters of text)
+    for head, counter in _head_counters():
+        allowed = min(max_edits, int(max_distance_ratio * len(head)))
+        # Characters the head has and the text's beginning lacks bound the edits from below, cheaply.
+        if (counter - Counter(text[: len(head) + allowed])).total() > allowed:
+            continue
+        lengths = {min(n, len(text)) for n in range(len(head) - allowed, len(head) + allowed + 1)}
+        spans = sorted((_levenshtein(text[:n], head, allowed), n) for n in lengths)
+        # Two spans as near (营口高 read for 营口市, or 营口 with 市 lost) leave unknown which characters to replace.
+        if spans[0][0] <= allowed and (len(spans) == 1 or spans[1][0] > spans[0][0]):
+            found.append((spans[0][0], head, spans[0][1]))
+    found.sort()
+    if not found or (len(found) > 1 and found[1][0] == found[0][0]):
+        return None
+    _, head, span = found[0]
+    return head, span

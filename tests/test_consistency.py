@@ -225,6 +225,7 @@ def test_without_a_valid_number_the_birth_date_is_a_candidate_too():
         ("nationality", "中", False),  # 中国 half lost
         ("address", "内蒙古自治区赤峰市33号", True),
         ("address", "北京市海淀区中关村大街1号", True),
+        ("address", "香港特别行政区九龙弥敦道1号", True),
         ("address", "尔自治区乌鲁木齐市解放区", False),  # its first line's start lost
         ("record", "", True),
         ("record", "实习期至2026年11月21日。", True),

@@ -4,6 +4,8 @@ import pytest
 from pipelines.gazetteer import (
     PROVINCES,
     City,
+    address_heads,
+    closest_address_head,
     closest_authority,
     city_by_code,
     issuing_authorities,
@@ -104,3 +106,40 @@ def test_closest_authority_honours_the_ratio():
     assert closest_authority(reading, max_distance_ratio=0.1) is None
     assert closest_authority(reading, max_distance_ratio=0.2) == (SHENZHEN, 2)
 
+
+
+def test_address_heads_are_municipalities_prefectures_and_direct_units():
+    heads = address_heads()
+    assert len(heads) == len(set(heads))
+    assert {"北京市", "河北省保定市", "湖北省恩施土家族苗族自治州", "湖北省天门市", "香港特别行政区"} <= set(heads)
+    assert "河北省" not in heads  # a province's addresses always name the prefecture too
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("河北省保定市长阳土家族自治县车站路70号", ("河北省保定市", 6)),
+        ("北京市海淀区中关村大街1号", ("北京市", 3)),
+        ("湖北省天门市竟陵街道", ("湖北省天门市", 6)),  # not 荆门市, one character away
+        ("宁夏国族自治区吴忠市江南区团结路394号", ("宁夏回族自治区吴忠市", 10)),
+        ("湖北省恩施士家族苗族自治州城南区", ("湖北省恩施土家族苗族自治州", 13)),
+        ("新疆维普尔育治区克拉玛依市五泉区", ("新疆维吾尔自治区克拉玛依市", 13)),
+        ("香港特别行政区九龙", ("香港特别行政区", 7)),
+    ],
+)
+def test_an_address_head_is_found_through_a_few_misread_characters(text, expected):
+    assert closest_address_head(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "广东省湖州市品岗区",  # 潮州, 梅州 and 惠州 are each one character away
+        "辽宁省营口高桥镇张家湾村88号",  # 营口高 for 营口市, or 市 lost: which characters to replace is unknown
+        "尔自治区乌鲁木齐市解放区",  # the province lost
+        "北京",
+        "",
+    ],
+)
+def test_no_address_head_when_none_or_two_are_near(text):
+    assert closest_address_head(text) is None

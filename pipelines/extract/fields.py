@@ -6,6 +6,7 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 
+from ..gazetteer import closest_address_head
 from ..validate import DATE_PATTERN, id_check_char, id_is_valid, parse_date
 from .lines import Span
 
@@ -81,8 +82,15 @@ def read_first_chinese(spans: list[Span]) -> FieldReading | None:
 
 
 def read_address(spans: list[Span]) -> FieldReading | None:
+    """An address begins with its province and prefecture (gazetteer.address_heads): a reading a character or two
+    away from exactly one of them is given its spelling (宁夏国族自治区 -> 宁夏回族自治区)."""
     # Addresses print digits and capital block letters (A座); lower-case letters are the tail of "Address".
-    return _join(spans, lambda ch: is_cjk(ch) or ch.isdigit() or "A" <= ch <= "Z" or ch in "-()（）·")
+    reading = _join(spans, lambda ch: is_cjk(ch) or ch.isdigit() or "A" <= ch <= "Z" or ch in "-()（）·")
+    match = None if reading is None else closest_address_head(reading.value)
+    if match is None:
+        return reading
+    head, length = match
+    return replace(reading, value=head + reading.value[length:])
 
 
 def read_id_number(spans: list[Span]) -> FieldReading | None:

@@ -70,7 +70,7 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
     errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seconds: list[float] = []
     failures: list[str] = []
-    scored: list[tuple[float, bool]] = []
+    scored: dict[str, list[tuple[float, bool]]] = defaultdict(list)  # per tier
     warned: dict[str, Counter[str]] = defaultdict(Counter)
     for tier in args.tiers:
         for page in args.pages:
@@ -89,7 +89,7 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
                 for name, truth in sample.truth.items():
                     ok = fields.get(name) == truth
                     if reading is not None and name in reading.confidence:
-                        scored.append((reading.confidence[name], ok))
+                        scored[tier].append((reading.confidence[name], ok))
                     per_field[(tier, name)].append(ok)
                     per_tier[tier].append(ok)
                     ok_all &= ok
@@ -114,7 +114,7 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
     print_warnings(warned, cards, args.tiers)
     print_calibration(scored)
     if args.fit:
-        print_fit(scored)
+        print_fit([pair for pairs in scored.values() for pair in pairs])
     for line in failures:
         print("  miss:", line)
 
@@ -131,7 +131,8 @@ def print_warnings(warned: dict[str, Counter[str]], cards: dict[str, list[bool]]
 CONFIDENCE_BANDS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.01)
 
 
-def print_calibration(scored: list[tuple[float, bool]]) -> None:
+def print_calibration(per_tier: dict[str, list[tuple[float, bool]]]) -> None:
+    scored = [pair for pairs in per_tier.values() for pair in pairs]
     print("\n## Confidence against correctness (every field read)\n")
     print("| confidence | fields | right |")
     print("|---|---|---|")
@@ -140,6 +141,10 @@ def print_calibration(scored: list[tuple[float, bool]]) -> None:
         print(f"| {lo:.2f}-{min(hi, 1.0):.2f} | {len(band)} | {pct(band)} |")
     sure = [ok for c, ok in scored if c >= 0.95]
     print(f"| >= 0.95 | {len(sure)} | {pct(sure)} |")
+    if len(per_tier) > 1:
+        for tier, pairs in per_tier.items():
+            sure = [ok for c, ok in pairs if c >= 0.95]
+            print(f"| >= 0.95, {tier} only | {len(sure)} | {pct(sure)} |")
 
 
 def print_fit(scored: list[tuple[float, bool]], per_bin: int = 80) -> None:

@@ -27,7 +27,7 @@ from pipelines.consistency import (
     check_front,
     check_pages,
 )
-from pipelines.extract.fields import FieldReading, read_dates
+from pipelines.extract.fields import FieldReading, read_dates, read_id_number
 from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 
@@ -276,3 +276,14 @@ def test_a_record_entry_is_a_sentence_closed_by_a_stop(read: str, record: str):
     line = read_as(*sure("0")).spans[0].line
     reading = read_record([Span(line, read, 0, 0, (0.99,) * len(read))])
     assert reading is not None and reading.value == record
+
+
+def test_a_number_with_a_digit_lost_is_restored_when_only_one_digit_fits():
+    # 371626197906063183 with its first digit under glare: only a 3 in front makes a valid number with a real
+    # province's code, and the restored number is not trusted like a read one.
+    restored = read_id_number(list(read_as(*sure("71626197906063183")).spans))
+    assert restored is not None and restored.value == "371626197906063183"
+    assert restored.confidence <= 0.5
+    # 511111198906175029 with a 1 lost: 351111... would hold too, so the reading stays as it was.
+    kept = read_id_number(list(read_as(*sure("51111198906175029")).spans))
+    assert kept is not None and kept.value == "51111198906175029"

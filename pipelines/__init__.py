@@ -206,7 +206,8 @@ def _reading(
         kind=kind,
         page=read.page,
         fields=values,
-        locations={name: _location(read.card, fields[name]) for name in wanted if name in fields},
+        # A field taken from another (birth from the 证号) has no place of its own on the card.
+        locations={name: _location(read.card, fields[name]) for name in wanted if name in fields and fields[name].spans},
         confidence={
             name: field_confidence(fields[name], name in checked.doubtful, name in read.quality.glared_fields)
             if name in fields

@@ -3,7 +3,8 @@ what still breaks them.
 
 The rules (GB 11643 for the number; the licence regulations for the dates):
 - 证号 is an 18-character citizen ID whose MOD 11-2 check character holds;
-- the birth date inside it equals `birth`, and its 17th digit is odd for 男 and even for 女;
+- the birth date inside it equals `birth`, and its 17th digit is odd for 男 and even for 女 (so a birth or sex
+  that could not be read is taken from a valid 证号);
 - `issue_date` falls on or after the 18th birthday (16th for a class of only light motorcycles and wheeled machinery);
 - `valid_from` is not before `issue_date`, and `valid_to` is `valid_from` plus 6 or 10 years, or 长期;
 - no one is born, and no licence issued or made valid, after the day it is read;
@@ -78,6 +79,10 @@ def check_front(fields: dict[str, FieldReading], today: dt.date | None = None) -
             ("sex", id_sex(number.value), SEX_MISMATCH),
         ):
             reading = fields.get(name)
+            if reading is None and expected is not None:
+                # Not read (blur, glare) but printed in the number too: taken from there, with no place on the card.
+                fields[name] = FieldReading(expected, number.confidence)
+                continue
             if reading is None or reading.value == expected:
                 continue
             chosen = _candidate(reading, expected)

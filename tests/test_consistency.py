@@ -287,3 +287,13 @@ def test_a_number_with_a_digit_lost_is_restored_when_only_one_digit_fits():
     # 511111198906175029 with a 1 lost: 351111... would hold too, so the reading stays as it was.
     kept = read_id_number(list(read_as(*sure("51111198906175029")).spans))
     assert kept is not None and kept.value == "51111198906175029"
+
+
+def test_a_birth_or_sex_not_read_is_taken_from_a_valid_number():
+    unread = {name: reading for name, reading in licence().items() if name not in ("birth", "sex")}
+    checked = check_front(unread)
+    assert (checked.fields["birth"].value, checked.fields["sex"].value) == ("1999-02-22", "女")
+    assert checked.fields["birth"].spans == ()  # read nowhere on the card, so it has no location
+    assert checked.warnings == ()
+    failing = {**unread, "number": plain("150402199902223121")}
+    assert "birth" not in check_front(failing).fields and "sex" not in check_front(failing).fields

@@ -77,3 +77,21 @@ def _iou(a: np.ndarray, b: np.ndarray, shape: tuple[int, ...]) -> float:
     cv2.fillPoly(ma, [a.astype(np.int32)], 1)
     cv2.fillPoly(mb, [b.astype(np.int32)], 1)
     return float((ma & mb).sum() / (ma | mb).sum())
+
+
+def test_a_birth_date_covered_over_is_taken_from_the_number(reader: LicenceReader):
+    sample = make_sample(7010, "flat", "front")
+    first = reader.read(_jpeg(sample.image), ReadOptions(side="front"))
+    assert first.fields["birth"] == sample.truth["birth"] and "birth" in first.locations
+    box = np.array(first.locations["birth"], np.float32)
+    centre = box.mean(axis=0)
+    box = (box - centre) * np.array([1.15, 1.6], np.float32) + centre  # the whole date, not a stroke left
+    x0, x1, below = int(box[:, 0].min()), int(box[:, 0].max()), int(box[:, 1].max())
+    covered = sample.image.copy()
+    paper = np.median(covered[below + 4 : below + 10, x0:x1], axis=(0, 1))
+    cv2.fillPoly(covered, [box.astype(np.int32)], paper.tolist())
+    reading = reader.read(_jpeg(covered), ReadOptions(side="front"))
+    number = sample.truth["number"]
+    assert reading.fields["number"] == number
+    assert reading.fields["birth"] == f"{number[6:10]}-{number[10:12]}-{number[12:14]}" == sample.truth["birth"]
+    assert "birth" not in reading.locations  # read nowhere on the card

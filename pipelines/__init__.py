@@ -23,14 +23,15 @@ from .electronic import (
     read_screen,
 )
 from .errors import PoorQuality, RecognitionFailed
-from .extract.back import BACK_FIELDS, extract_back
+from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
 from .locate import TEXT_WORK_SIDE, locate_by_text, locate_cards, order_corners, spans_image
-from .layout import FRONT_PROBES, field_box
+from .layout import BACK, FRONT, FRONT_PROBES, field_box
 from .quality import NO_WARNINGS, Quality, assess
-from .read import DET_SIZE, probe_regions, read_card
+from .read import DET_SIZE, probe_regions, read_card, reread_rows
 from .straighten import straighten
+from .validate import id_is_valid
 from .timing import StageTimer
 from .types import (
     DOUBLE_SIDE,
@@ -43,6 +44,7 @@ from .types import (
     LicenceReading,
     Page,
     ReadOptions,
+    TextLine,
 )
 
 __all__ = ["DoubleReading", "LicenceReader", "LicenceReading", "ReadOptions"]
@@ -110,11 +112,22 @@ class LicenceReader:
             align = alignment.matrix
             if page == "front":
                 text = probe_regions(self.engine, text, FRONT_PROBES, align)
-                fields = extract_front(text.lines, align, options.return_issuing_authority)
-                checked = check_front(fields)
-            else:
-                fields = extract_back(text.lines, align)
-                checked = check_back(fields)
+
+            def extract(lines: tuple[TextLine, ...]) -> dict[str, FieldReading]:
+                if page == "front":
+                    return extract_front(lines, align, options.return_issuing_authority)
+                return extract_back(lines, align)
+
+            fields = extract(text.lines)
+            failed = {row for name, row in _ROWS[page].items() if not _complete(name, fields.get(name))}
+            if failed:
+                regions = (FRONT if page == "front" else BACK)
+                again = extract(reread_rows(self.engine, text, [regions[row] for row in sorted(failed)], align).lines)
+                for row in failed:
+                    names = [name for name, r in _ROWS[page].items() if r == row]
+                    if all(_complete(name, again.get(name)) for name in names):
+                        fields.update({name: again[name] for name in names})
+            checked = check_front(fields) if page == "front" else check_back(fields)
             # Every field's box, read or not: glare is most often why a field could not be read.
             boxes = {name: field_box(page, name) for name in (FRONT_FIELDS if page == "front" else BACK_FIELDS)}
             quality = assess(image, text.card, page, align, boxes)
@@ -174,6 +187,24 @@ class LicenceReader:
                 return text
             found.append(text)
         return None
+
+
+# One-line values a blurred line's faded ends can cut short, each with the layout region of its row: when one is
+# missing or incomplete, its row is read again across the region's whole width (read.reread_rows).
+_ROWS = {
+    "front": {"number": "number", "birth": "birth", "issue_date": "issue_date", "valid_from": "valid", "valid_to": "valid"},
+    "back": {"number": "number", "file_number": "file_number"},
+}
+
+
+def _complete(name: str, reading: FieldReading | None) -> bool:
+    if reading is None:
+        return False
+    if name == "number":
+        return id_is_valid(reading.value)
+    if name == "file_number":
+        return len(reading.value) == FILE_NUMBER_LENGTH
+    return True
 
 
 @dataclass(frozen=True)

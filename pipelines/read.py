@@ -134,3 +134,43 @@ def probe_regions(
     quads = [layout_to_card(align, region) for region in regions.values()]
     probed = _recognise(engine, text.card, quads, [crop_quad(text.card.pixels, q) for q in quads], probe=True)
     return CardText(card=text.card, lines=text.lines + probed.lines, page=text.page)
+
+
+# Lines taller than this many times the row's median line height belong to more than one row.
+ROW_SPREAD = 1.8
+
+
+def reread_rows(
+    engine: OcrEngine, text: CardText, regions: list[tuple[float, float, float, float]], align: np.ndarray
+) -> CardText:
+    """Each region's row read again as one line across the region's whole width, in place of the lines found there.
+
+    Blur fades the ends of a value until the detector's box stops short of them (2019-01-10 2029-01 for 2019-01-10
+    至 2029-01-10); the layout says how far the value may run. A region whose lines span more than one row is left.
+    """
+    replaced: set[int] = set()
+    quads: list[np.ndarray] = []
+    for region in regions:
+        area = layout_to_card(align, region)
+        inside = [
+            i
+            for i, line in enumerate(text.lines)
+            if not line.probe
+            and i not in replaced
+            and cv2.pointPolygonTest(area, tuple(map(float, line.box.mean(axis=0))), False) >= 0
+        ]
+        if not inside:
+            continue
+        top = min(text.lines[i].y0 for i in inside)
+        bottom = max(text.lines[i].y1 for i in inside)
+        height = float(np.median([text.lines[i].y1 - text.lines[i].y0 for i in inside]))
+        if bottom - top > ROW_SPREAD * height:
+            continue
+        left, right = float(area[:, 0].min()), float(area[:, 0].max())
+        quads.append(widen(np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float32)))
+        replaced.update(inside)
+    if not quads:
+        return text
+    again = _recognise(engine, text.card, quads, [crop_quad(text.card.pixels, q) for q in quads])
+    kept = tuple(line for i, line in enumerate(text.lines) if i not in replaced)
+    return CardText(card=text.card, lines=kept + again.lines, page=text.page)

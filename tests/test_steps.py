@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -13,7 +14,9 @@ from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
 from pipelines.locate import locate_cards, spans_image
 from pipelines.extract.lines import infix_distance
-from pipelines.read import page_of, read_card
+from pipelines.align import anchors_for, fit_alignment
+from pipelines.layout import FRONT
+from pipelines.read import _recognise, crop_quad, page_of, read_card, reread_rows
 from pipelines.straighten import straighten
 from pipelines.types import CARD_H, CARD_W, CardQuad, Image, TextLine
 
@@ -74,6 +77,25 @@ def test_constrained_decoding_keeps_only_allowed_characters(engine):
     digits, probs, frames = line.recognition.constrained(str.isdigit)
     assert digits == "2015061820210618"
     assert len(probs) == len(frames) == 16
+
+
+def test_a_row_whose_box_stopped_short_is_read_again_across_its_region(engine):
+    image = _load("specimen-front.jpg")
+    text = read_card(engine, straighten(image, locate_cards(image)[0]))
+    align = fit_alignment(text.lines, anchors_for("front", text.lines)).matrix
+    whole = next(line for line in text.lines if "2015-06-18" in line.text and "至" in line.text)
+    # The box as blur leaves it: stopping a third of the way along, inside the first date.
+    short = whole.box.copy()
+    short[[1, 2]] = short[[0, 3]] + (short[[1, 2]] - short[[0, 3]]) / 3
+    (cut,) = _recognise(engine, text.card, [short], [crop_quad(text.card.pixels, short)]).lines
+    assert "2021-06-18" not in cut.text
+    lines = tuple(cut if line is whole else line for line in text.lines)
+    again = reread_rows(engine, replace(text, lines=lines), [FRONT["valid"]], align)
+    assert cut not in again.lines and len(again.lines) == len(lines)
+    (row,) = (line for line in again.lines if line not in lines)
+    assert "2015-06-18" in row.text and "2021-06-18" in row.text
+    # A region of lines from more than one row is left alone: which row to read again is unknown.
+    assert reread_rows(engine, text, [(0.0, 0.0, 1.0, 1.0)], align) is text
 
 
 @pytest.mark.parametrize("rotation", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180])

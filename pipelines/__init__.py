@@ -112,21 +112,7 @@ class LicenceReader:
             align = alignment.matrix
             if page == "front":
                 text = probe_regions(self.engine, text, FRONT_PROBES, align)
-
-            def extract(lines: tuple[TextLine, ...]) -> dict[str, FieldReading]:
-                if page == "front":
-                    return extract_front(lines, align, options.return_issuing_authority)
-                return extract_back(lines, align)
-
-            fields = extract(text.lines)
-            failed = {row for name, row in _ROWS[page].items() if not _complete(name, fields.get(name))}
-            if failed:
-                regions = (FRONT if page == "front" else BACK)
-                again = extract(reread_rows(self.engine, text, [regions[row] for row in sorted(failed)], align).lines)
-                for row in failed:
-                    names = [name for name, r in _ROWS[page].items() if r == row]
-                    if all(_complete(name, again.get(name)) for name in names):
-                        fields.update({name: again[name] for name in names})
+            fields = self._fields(page, text, align, options.return_issuing_authority)
             checked = check_front(fields) if page == "front" else check_back(fields)
             # Every field's box, read or not: glare is most often why a field could not be read.
             boxes = {name: field_box(page, name) for name in (FRONT_FIELDS if page == "front" else BACK_FIELDS)}
@@ -134,6 +120,21 @@ class LicenceReader:
         if len(fields) < MIN_FIELDS[page]:
             raise PoorQuality("The image quality is too poor: the licence was found but its fields could not be read.")
         return _PageRead(page, text.card, checked, quality)
+
+    def _fields(self, page: Page, text: CardText, align: np.ndarray, with_authority: bool) -> dict[str, FieldReading]:
+        """The page's fields; a row left missing or incomplete is read again across its region (read.reread_rows)."""
+        fields = _page_fields(page, text.lines, align, with_authority)
+        failed = {row for name, row in _ROWS[page].items() if not _complete(name, fields.get(name))}
+        if not failed:
+            return fields
+        regions = FRONT if page == "front" else BACK
+        again = reread_rows(self.engine, text, [regions[row] for row in sorted(failed)], align)
+        fields_again = _page_fields(page, again.lines, align, with_authority)
+        for row in failed:
+            names = [name for name, r in _ROWS[page].items() if r == row]
+            if all(_complete(name, fields_again.get(name)) for name in names):
+                fields.update({name: fields_again[name] for name in names})
+        return fields
 
     def _restraighten(self, image: Image, text: CardText, alignment: Alignment) -> tuple[CardText, Alignment]:
         """Straighten again along the card edges the labels imply; keep that reading if it lines up better."""
@@ -187,6 +188,12 @@ class LicenceReader:
                 return text
             found.append(text)
         return None
+
+
+def _page_fields(
+    page: Page, lines: tuple[TextLine, ...], align: np.ndarray, with_authority: bool
+) -> dict[str, FieldReading]:
+    return extract_front(lines, align, with_authority) if page == "front" else extract_back(lines, align)
 
 
 # One-line values a blurred line's faded ends can cut short, each with the layout region of its row: when one is

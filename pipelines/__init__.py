@@ -27,7 +27,7 @@ from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front
 from .locate import TEXT_WORK_SIDE, locate_by_text, locate_cards, order_corners, spans_image
-from .layout import BACK, FRONT, FRONT_PROBES, field_box
+from .layout import BACK_ROWS, FRONT_PROBES, FRONT_ROWS, field_box
 from .quality import NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, probe_regions, read_card, reread_rows
 from .straighten import straighten
@@ -127,8 +127,8 @@ class LicenceReader:
         failed = {row for name, row in _ROWS[page].items() if not _complete(name, fields.get(name))}
         if not failed:
             return fields
-        regions = FRONT if page == "front" else BACK
-        again = reread_rows(self.engine, text, [regions[row] for row in sorted(failed)], align)
+        rows = FRONT_ROWS if page == "front" else BACK_ROWS
+        again = reread_rows(self.engine, text, [rows[row] for row in sorted(failed)], align)
         fields_again = _page_fields(page, again.lines, align, with_authority)
         for row in failed:
             names = [name for name, r in _ROWS[page].items() if r == row]
@@ -196,8 +196,8 @@ def _page_fields(
     return extract_front(lines, align, with_authority) if page == "front" else extract_back(lines, align)
 
 
-# One-line values a blurred line's faded ends can cut short, each with the layout region of its row: when one is
-# missing or incomplete, its row is read again across the region's whole width (read.reread_rows).
+# One-line values a blurred line's faded ends can cut short, each with its row (layout.FRONT_ROWS, BACK_ROWS): when
+# one is missing or incomplete, its row is read again across its whole width (read.reread_rows).
 _ROWS = {
     "front": {"number": "number", "birth": "birth", "issue_date": "issue_date", "valid_from": "valid", "valid_to": "valid"},
     "back": {"number": "number", "file_number": "file_number"},

@@ -88,3 +88,16 @@ FRONT_PROBES: dict[str, Region] = {
     # A wrapped address may leave one or two characters on the second line: too short for the detector.
     "address_line2": (0.13, 0.445, 0.45, 0.515),
 }
+
+# The rows of one-line values, for reading one again across its whole width when it came out incomplete
+# (read.reread_rows): the design's ink boxes 0.015 taller above and below, as wide as the value's region above.
+FRONT_ROWS: dict[str, Region] = {
+    "number": (0.36, 0.157, 0.99, 0.244),
+    "birth": (0.38, 0.535, 0.76, 0.627),
+    "issue_date": (0.38, 0.635, 0.76, 0.728),
+    "valid": (0.17, 0.845, 0.76, 0.943),
+}
+BACK_ROWS: dict[str, Region] = {
+    "number": (0.36, 0.136, 0.99, 0.226),
+    "file_number": (0.58, 0.218, 0.99, 0.306),
+}

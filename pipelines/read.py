@@ -136,41 +136,19 @@ def probe_regions(
     return CardText(card=text.card, lines=text.lines + probed.lines, page=text.page)
 
 
-# Lines taller than this many times the row's median line height belong to more than one row.
-ROW_SPREAD = 1.8
-
-
 def reread_rows(
-    engine: OcrEngine, text: CardText, regions: list[tuple[float, float, float, float]], align: np.ndarray
+    engine: OcrEngine, text: CardText, rows: list[tuple[float, float, float, float]], align: np.ndarray
 ) -> CardText:
-    """Each region's row read again as one line across the region's whole width, in place of the lines found there.
+    """Each row (a layout box) read again as one line, in place of the lines whose centre it holds.
 
     Blur fades the ends of a value until the detector's box stops short of them (2019-01-10 2029-01 for 2019-01-10
-    至 2029-01-10); the layout says how far the value may run. A region whose lines span more than one row is left.
+    至 2029-01-10), or joins the value to the line above it; the layout says where the value's row runs.
     """
-    replaced: set[int] = set()
-    quads: list[np.ndarray] = []
-    for region in regions:
-        area = layout_to_card(align, region)
-        inside = [
-            i
-            for i, line in enumerate(text.lines)
-            if not line.probe
-            and i not in replaced
-            and cv2.pointPolygonTest(area, tuple(map(float, line.box.mean(axis=0))), False) >= 0
-        ]
-        if not inside:
-            continue
-        top = min(text.lines[i].y0 for i in inside)
-        bottom = max(text.lines[i].y1 for i in inside)
-        height = float(np.median([text.lines[i].y1 - text.lines[i].y0 for i in inside]))
-        if bottom - top > ROW_SPREAD * height:
-            continue
-        left, right = float(area[:, 0].min()), float(area[:, 0].max())
-        quads.append(widen(np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float32)))
-        replaced.update(inside)
-    if not quads:
-        return text
+    quads = [layout_to_card(align, row) for row in rows]
     again = _recognise(engine, text.card, quads, [crop_quad(text.card.pixels, q) for q in quads])
-    kept = tuple(line for i, line in enumerate(text.lines) if i not in replaced)
+    kept = tuple(
+        line
+        for line in text.lines
+        if not any(cv2.pointPolygonTest(q, tuple(map(float, line.box.mean(axis=0))), False) >= 0 for q in quads)
+    )
     return CardText(card=text.card, lines=kept + again.lines, page=text.page)

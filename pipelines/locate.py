@@ -46,7 +46,7 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
     best: list[CardQuad] = []
     for cutoff in _cutoffs(small):
         quads = _quads_in(card_mask(small, cutoff), max_cards)
-        if quads and (not best or _quality(quads) > _quality(best)):
+        if quads and (not best or _quality(quads) > _quality(best)) and not (best and _part_of(quads[0], best[0])):
             best = quads
         if best and min(q.score for q in best) >= GOOD_FILL and not spans_image(best[0], small.shape):
             break
@@ -59,6 +59,21 @@ def _cutoffs(bgr: np.ndarray) -> list[int]:
     border_a = int(np.median(cv2.cvtColor(ring.reshape(-1, 1, 3), cv2.COLOR_BGR2LAB)[:, 0, 1]))
     lead = [border_a - BORDER_MARGIN] if MIN_GREEN < border_a - BORDER_MARGIN < GREEN_CUTOFFS[0] else []
     return lead + list(GREEN_CUTOFFS)
+
+
+# Warm light pushes the side of the card further from the lamp past a strict cut-off: a stricter mask's quad that
+# lies inside a looser one's and covers less than this share of it is that card with a part lost, not a better fit.
+PART_SHARE = 0.85
+MIN_WHOLE_FILL = 0.75
+
+
+def _part_of(quad: CardQuad, whole: CardQuad) -> bool:
+    if whole.score < MIN_WHOLE_FILL:
+        return False
+    area = cv2.contourArea(quad.corners)
+    whole_area = cv2.contourArea(whole.corners)
+    overlap, _ = cv2.intersectConvexConvex(quad.corners, whole.corners)
+    return area < PART_SHARE * whole_area and overlap >= 0.9 * area
 
 
 def _quality(quads: list[CardQuad]) -> float:

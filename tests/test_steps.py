@@ -45,6 +45,18 @@ def test_locate_on_a_scan_covers_most_of_the_image():
     assert area > 0.8 * image.width * image.height
 
 
+def test_locate_keeps_the_whole_card_when_warm_light_tints_one_side():
+    # A mint card (a* 111) on a brown desk, its right third warmer (a* 122), the holder's grey photo notching its
+    # outline: the strict cut-offs see only the left two thirds, and fit that part better than the loosest fits
+    # the whole. The whole card is still the card.
+    desk = np.full((600, 800, 3), (40, 70, 120), np.uint8)
+    cv2.rectangle(desk, (100, 120), (700, 528), (190, 230, 200), cv2.FILLED)
+    cv2.rectangle(desk, (500, 120), (700, 528), (150, 215, 225), cv2.FILLED)
+    cv2.rectangle(desk, (520, 285), (700, 528), (200, 200, 200), cv2.FILLED)
+    (quad, *_) = locate_cards(Image(desk, "png"))
+    assert np.abs(np.sort(quad.corners[:, 0])[[0, -1]] - [100, 700]).max() < 8
+
+
 def test_locate_finds_nothing_on_a_plain_wooden_desk():
     assert locate_cards(Image(np.full((600, 800, 3), (90, 130, 170), np.uint8), "png")) == []
 

@@ -31,7 +31,6 @@ from .layout import BACK_ROWS, FRONT_PROBES, FRONT_ROWS, field_box
 from .quality import NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, probe_regions, read_card, reread_rows
 from .straighten import straighten
-from .validate import id_is_valid
 from .timing import StageTimer
 from .types import (
     DOUBLE_SIDE,
@@ -46,6 +45,7 @@ from .types import (
     ReadOptions,
     TextLine,
 )
+from .validate import id_is_valid
 
 __all__ = ["DoubleReading", "LicenceReader", "LicenceReading", "ReadOptions"]
 
@@ -122,7 +122,7 @@ class LicenceReader:
         return _PageRead(page, text.card, checked, quality)
 
     def _fields(self, page: Page, text: CardText, align: np.ndarray, with_authority: bool) -> dict[str, FieldReading]:
-        """The page's fields; a row left missing or incomplete is read again across its region (read.reread_rows)."""
+        """The page's fields; a row left missing or incomplete is read again, whole (read.reread_rows)."""
         fields = _page_fields(page, text.lines, align, with_authority)
         failed = {row for name, row in _ROWS[page].items() if not _complete(name, fields.get(name))}
         if not failed:
@@ -199,7 +199,9 @@ def _page_fields(
 # One-line values a blurred line's faded ends can cut short, each with its row (layout.FRONT_ROWS, BACK_ROWS): when
 # one is missing or incomplete, its row is read again across its whole width (read.reread_rows).
 _ROWS = {
-    "front": {"number": "number", "birth": "birth", "issue_date": "issue_date", "valid_from": "valid", "valid_to": "valid"},
+    "front": {
+        "number": "number", "birth": "birth", "issue_date": "issue_date", "valid_from": "valid", "valid_to": "valid"
+    },
     "back": {"number": "number", "file_number": "file_number"},
 }
 
@@ -245,7 +247,9 @@ def _reading(
         page=read.page,
         fields=values,
         # A field taken from another (birth from the 证号) has no place of its own on the card.
-        locations={name: _location(read.card, fields[name]) for name in wanted if name in fields and fields[name].spans},
+        locations={
+            name: _location(read.card, fields[name]) for name in wanted if name in fields and fields[name].spans
+        },
         confidence={
             name: field_confidence(fields[name], name in checked.doubtful, name in read.quality.glared_fields)
             if name in fields

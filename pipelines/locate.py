@@ -64,6 +64,7 @@ def _cutoffs(bgr: np.ndarray) -> list[int]:
 # Warm light pushes the side of the card further from the lamp past a strict cut-off: a stricter mask's quad that
 # lies inside a looser one's and covers less than this share of it is that card with a part lost, not a better fit.
 PART_SHARE = 0.85
+# A looser quad that fills less of itself than this may be the card merged with a greenish background.
 MIN_WHOLE_FILL = 0.75
 
 

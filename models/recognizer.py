@@ -62,6 +62,14 @@ class Recognition:
             prev = best
         return "".join(chars), tuple(probs), tuple(frames)
 
+    def candidates_at(self, frames: Sequence[int], allowed: Callable[[str], bool]) -> list[dict[str, float]]:
+        """Every allowed candidate the recogniser saw at each of `frames`, with its probability."""
+        charset = self.charset
+        return [
+            {charset[i]: float(p) for i, p in zip(self.topk_ids[t], self.topk_probs[t]) if i and allowed(charset[i])}
+            for t in frames
+        ]
+
 
 def load_charset(metadata: dict[str, str]) -> tuple[str, ...]:
     # The ONNX export carries PaddleOCR's dictionary; CTC index 0 is the blank and the last is the space.

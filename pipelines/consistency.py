@@ -105,6 +105,7 @@ def check_back(fields: dict[str, FieldReading]) -> Checked:
 
 
 NAME_LENGTHS = range(2, 5)
+_ADDRESS_STARTS = (*(p.name for p in PROVINCES), *OTHER_REGIONS)
 _FULL_DATES = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 
 
@@ -113,7 +114,7 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
     checks = {
         "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
         "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
-        "address": lambda v: v.startswith((*(p.name for p in PROVINCES), *OTHER_REGIONS)),
+        "address": lambda v: v.startswith(_ADDRESS_STARTS),
         "record": lambda v: v.count("年") == len(_FULL_DATES.findall(v)),
     }
     return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))

@@ -90,14 +90,22 @@ FRONT_PROBES: dict[str, Region] = {
 }
 
 # The rows of one-line values, for reading one again across its whole width when it came out incomplete
-# (read.reread_rows): the design's ink boxes 0.015 taller above and below, as wide as the value's region above.
+# (read.reread_rows): as wide as the value's region above, as tall as the design's ink box for the value
+# (../shared/design/licence-layout-fractions.json, top and bottom) with this margin above and below.
+ROW_MARGIN = 0.015
+
+
+def _row(region: Region, ink_top: float, ink_bottom: float) -> Region:
+    return (region[0], ink_top - ROW_MARGIN, region[2], ink_bottom + ROW_MARGIN)
+
+
 FRONT_ROWS: dict[str, Region] = {
-    "number": (0.36, 0.157, 0.99, 0.244),
-    "birth": (0.38, 0.535, 0.76, 0.627),
-    "issue_date": (0.38, 0.635, 0.76, 0.728),
-    "valid": (0.17, 0.845, 0.76, 0.943),
+    "number": _row(FRONT["number"], 0.172, 0.229),
+    "birth": _row(FRONT["birth"], 0.55, 0.612),
+    "issue_date": _row(FRONT["issue_date"], 0.65, 0.713),
+    "valid": _row(FRONT["valid"], 0.86, 0.928),
 }
 BACK_ROWS: dict[str, Region] = {
-    "number": (0.36, 0.136, 0.99, 0.226),
-    "file_number": (0.58, 0.218, 0.99, 0.306),
+    "number": _row(BACK["number"], 0.151, 0.211),
+    "file_number": _row(BACK["file_number"], 0.233, 0.291),
 }

@@ -169,10 +169,9 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
     recogniser's runner-up digits that makes one, at a confidence lowered by how much less likely they were."""
     found = []
     for span in spans:
-        text, probs, frames = span.line.recognition.constrained(
-            lambda ch: ch in DATE_CHARS, span.start_frame, span.end_frame
-        )
-        per_char = span.alternatives(lambda ch: ch in DATE_CHARS)
+        rec = span.line.recognition
+        text, probs, frames = rec.constrained(lambda ch: ch in DATE_CHARS, span.start_frame, span.end_frame)
+        per_char = rec.candidates_at(frames, lambda ch: ch in DATE_CHARS)
         for start, end, (ratio, date) in _date_matches(text, per_char):
             part = replace(
                 span,

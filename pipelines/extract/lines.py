@@ -77,10 +77,7 @@ class Span:
         """Per character of the constrained reading: every allowed candidate the recogniser saw there."""
         rec = self.line.recognition
         _, _, frames = rec.constrained(allowed, self.start_frame, self.end_frame)
-        return [
-            {rec.charset[i]: float(p) for i, p in zip(rec.topk_ids[t], rec.topk_probs[t]) if i and allowed(rec.charset[i])}
-            for t in frames
-        ]
+        return rec.candidates_at(frames, allowed)
 
     @property
     def confidence(self) -> float:

@@ -11,6 +11,7 @@ from models import OcrEngine
 
 from .align import layout_to_card
 from .extract.lines import Label, infix_distance, labels_of
+from .gazetteer import OTHER_REGIONS, PROVINCES
 from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 
@@ -34,6 +35,9 @@ TITLE_EDITS = 3
 # word, for when blur has taken the small labels but the large values still read. Dashes required: validate's looser
 # DATE_PATTERN would also find a date inside the 证号, which the back page prints too.
 _DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
+# Only a front page names a place (the address, the seal's authority): a province read whole counts as one more
+# front word, for when blur has taken the labels but the large address still reads.
+_PLACES = tuple(p.name for p in PROVINCES) + OTHER_REGIONS
 
 
 def crop_quad(pixels: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -67,6 +71,7 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     if "驾驶证" not in text and any(infix_distance(_TITLE, line.text) <= TITLE_EDITS for line in lines):
         scores = {page: score + 1 for page, score in scores.items()}
     scores["front"] += len(_DATE.findall(text)) >= 2
+    scores["front"] += any(place in text for place in _PLACES)
     if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text):
         return "back"
     best = max(scores, key=lambda p: scores[p])

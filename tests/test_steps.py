@@ -159,6 +159,15 @@ def test_a_front_whose_labels_and_seal_are_lost_is_known_by_its_dates():
     assert page_of(_lines("中华人民共和国机动车驾驶证副页", "档案编号", "2019-01-01", "2020-01-01")) == "back"
 
 
+def test_a_front_whose_labels_dates_and_seal_are_lost_is_known_by_its_address():
+    # Seed 3013 of the hard tier, a dim card under glare: of all the front's words only the address, large, reads.
+    dim = ("中华人民共和机动车驾驶证", "广东省阳江市五华区解放路367号20栋4", "婴男售中国", "慧贺泽亮", "C1", "公安公")
+    assert page_of(_lines(*dim)) == "front"
+    assert page_of(_lines("中华人民共和机动车驾驶证", "婴男售中国", "慧贺泽亮", "C1")) is None
+    # A back page's record may carry a stamp that names a place: its own words still carry it.
+    assert page_of(_lines("中华人民共和国机动车驾驶证副页", "档案编号", "记录", "北京市公安局交通管理局")) == "back"
+
+
 def test_a_title_garbled_as_a_whole_still_says_licence():
     # Seed 70007 of the hard tier: the title lost 国 and read 驾 as 军; two dates make it a front.
     garbled = ("中华人民共和机动车军驶证", "御女中国", "23L1965-07-02", "C1", "2015-02-07至长期")

@@ -269,7 +269,7 @@ def _authority_counters() -> tuple[tuple[str, Counter[str]], ...]:
     return tuple((a, Counter(a)) for a in issuing_authorities())
 
 
-def _levenshtein(a: str, b: str, limit: int) -> int:
+def edit_distance(a: str, b: str, limit: int) -> int:
     """Edit distance between a and b, or any value above `limit` once it must exceed it."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
@@ -307,7 +307,7 @@ def closest_authority(text: str, max_distance_ratio: float = 0.34) -> tuple[str,
         if lower_bound > limit:
             break
         allowed = min(limit, int(max_distance_ratio * len(authority)))
-        distance = _levenshtein(text, authority, allowed)
+        distance = edit_distance(text, authority, allowed)
         if distance <= allowed:
             best = (authority, distance)
             # Ties go to the earlier candidate, so only a strictly nearer one replaces it.
@@ -343,7 +343,7 @@ def closest_address_head(text: str, max_edits: int = 2, max_distance_ratio: floa
         if (counter - Counter(text[: len(head) + allowed])).total() > allowed:
             continue
         lengths = {min(n, len(text)) for n in range(len(head) - allowed, len(head) + allowed + 1)}
-        spans = sorted((_levenshtein(text[:n], head, allowed), n) for n in lengths)
+        spans = sorted((edit_distance(text[:n], head, allowed), n) for n in lengths)
         # Two spans as near (营口高 read for 营口市, or 营口 with 市 lost) leave unknown which characters to replace.
         if spans[0][0] <= allowed and (len(spans) == 1 or spans[1][0] > spans[0][0]):
             found.append((spans[0][0], head, spans[0][1]))

@@ -278,6 +278,30 @@ def test_a_record_entry_is_a_sentence_closed_by_a_stop(read: str, record: str):
     assert reading is not None and reading.value == record
 
 
+@pytest.mark.parametrize(
+    ("read", "record", "mended"),
+    [
+        # Readings of blurred backs in the hard tier (seeds 80015, 80023, 80037).
+        ("期至2018年05月19日。", "实习期至2018年05月19日。", True),
+        ("实习月期至2022年05月21日。", "实习期至2022年05月21日。", True),
+        ("实期2025年05月01日日。", "实习期至2025年05月01日。", True),
+        ("实习期至2022年05月21日。", "实习期至2022年05月21日。", False),
+        # Other entries are left as read: two characters replaced, words after the date, a lone 至.
+        ("有效期至2025年01月01日。", "有效期至2025年01月01日。", False),
+        ("增驾B2实习期至2020年01月01日。", "增驾B2实习期至2020年01月01日。", False),
+        ("自2013年08月18日至有效起始日期有效。", "自2013年08月18日至有效起始日期有效。", False),
+        ("至2018年05月19日。", "至2018年05月19日。", False),
+    ],
+)
+def test_a_probation_entry_blur_garbled_is_mended_and_not_trusted(read: str, record: str, mended: bool):
+    from pipelines.extract.back import MENDED_CONFIDENCE, read_record
+
+    line = read_as(*sure("0")).spans[0].line
+    reading = read_record([Span(line, read, 0, 0, (0.99,) * len(read))])
+    assert reading is not None and reading.value == record
+    assert (reading.confidence <= MENDED_CONFIDENCE) == mended
+
+
 def test_a_number_with_a_digit_lost_is_restored_when_only_one_digit_fits():
     # 371626197906063183 with its first digit under glare: only a 3 in front makes a valid number with a real
     # province's code, and the restored number is not trusted like a read one.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from ..gazetteer import edit_distance
 from ..layout import BACK, BACK_LABELS
 from ..types import TextLine
 from .fields import FieldReading, is_cjk, read_chinese, read_digits, read_id_number
@@ -28,6 +31,8 @@ def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, Fi
 
 # What a record line is written with; the dotted rules it sits on read as '.', '_' or '-'.
 _RECORD_PUNCTUATION = "。，、：；（）()"
+# Letters only as a vehicle class (增驾B2实习期至…): a lone letter is a rule's or a stain's noise.
+_CLASS_CODE = re.compile(r"[A-DMNP][1-6]")
 # Every entry is a sentence closed by 。 (实习期至2005年08月26日。); the small stop is what blur takes first.
 SENTENCE_END = "。"
 
@@ -36,12 +41,42 @@ def read_record(spans: list[Span]) -> FieldReading | None:
     kept = [
         (ch, p)
         for span in spans
-        for ch, p in zip(span.text, span.probs)
-        if is_cjk(ch) or ch.isdigit() or ch in _RECORD_PUNCTUATION
+        for i, (ch, p) in enumerate(zip(span.text, span.probs))
+        if is_cjk(ch) or ch.isdigit() or ch in _RECORD_PUNCTUATION or _CLASS_CODE.match(span.text, i)
     ]
     if not any(is_cjk(ch) for ch, _ in kept):
         return None
     text = "".join(ch for ch, _ in kept)
     if not text.endswith(SENTENCE_END):
         text += SENTENCE_END
-    return FieldReading(text, min(p for _, p in kept), tuple(spans))
+    confidence = min(p for _, p in kept)
+    mended = _mend_probation(text)
+    if mended != text:
+        text, confidence = mended, min(confidence, MENDED_CONFIDENCE)
+    return FieldReading(text, confidence, tuple(spans))
+
+
+# The entry a card printer writes on most new licences' back page: 实习期至2005年08月26日。 Blur drops its small
+# words' characters (期至2005年…, 实期…) or garbles one (实习月期至…) while the large date survives; a reading
+# that near, with nothing else beside the date, is that sentence. Two characters replaced are not mended (有效期至
+# is another entry), nor a lone 至. A mending is never as sure as a clean reading.
+PROBATION = "实习期至"
+_DATED_ENTRY = re.compile(r"^(\D{1,6})(\d{4}年\d{2}月\d{2}日)(\D{0,2})$")
+MENDED_CONFIDENCE = 0.9
+
+
+def _mend_probation(text: str) -> str:
+    entry = _DATED_ENTRY.match(text)
+    if entry is None:
+        return text
+    words, date, tail = entry.groups()
+    near = edit_distance(words, PROBATION, 1) <= 1 or (len(words) >= 2 and _dropped_from(words, PROBATION))
+    if not near or edit_distance(tail, SENTENCE_END, 1) > 1:
+        return text
+    return PROBATION + date + SENTENCE_END
+
+
+def _dropped_from(text: str, whole: str) -> bool:
+    """Whether `text` is `whole` with some characters dropped, the rest in order."""
+    rest = iter(whole)
+    return all(ch in rest for ch in text)

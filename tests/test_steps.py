@@ -16,7 +16,7 @@ from pipelines.locate import locate_cards, spans_image
 from pipelines.extract.lines import infix_distance
 from pipelines.align import anchors_for, fit_alignment
 from pipelines.layout import FRONT_ROWS
-from pipelines.read import _recognise, crop_quad, page_of, read_card, reread_rows
+from pipelines.read import _recognise, _without_english_title, crop_quad, page_of, read_card, reread_rows
 from pipelines.straighten import straighten
 from pipelines.types import CARD_H, CARD_W, CardQuad, Image, TextLine
 
@@ -80,6 +80,30 @@ def test_read_card_turns_the_card_upright(engine, rotation):
     assert text.page == "front"
     title = next(line for line in text.lines if "驾驶证" in line.text)
     assert title.cy < 0.15 * CARD_H
+
+
+def _box(x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+
+
+def test_the_english_title_is_told_by_where_it_stands_and_not_read():
+    # Boxes as detected on hard-tier fronts (seed 1007): the 证号 row, merged with its label, nearly shares the
+    # titles' right end but starts further left and stands taller.
+    chinese, english, number = _box(159, 727, 20, 77), _box(161, 725, 67, 109), _box(191, 729, 86, 152)
+    quads = [number, english, chinese]
+    kept, crops = _without_english_title(quads, ["number", "english", "chinese"])
+    assert crops == ["number", "chinese"] and len(kept) == 2
+    # A back page: no line under its title shares the title's ends.
+    back = [_box(108, 751, 0, 40), _box(340, 720, 60, 105), _box(240, 330, 62, 104)]
+    assert _without_english_title(back, ["title", "number", "label"])[1] == ["title", "number", "label"]
+
+
+def test_a_read_front_keeps_its_chinese_title_and_number_without_the_english_one(engine):
+    image = _load("specimen-front.jpg")
+    text = read_card(engine, straighten(image, locate_cards(image)[0]))
+    assert not any("Republic" in line.text for line in text.lines)
+    assert any("驾驶证" in line.text for line in text.lines)
+    assert any("150402199902223122" in line.text for line in text.lines)
 
 
 def test_constrained_decoding_keeps_only_allowed_characters(engine):

@@ -180,7 +180,14 @@ class LicenceReader:
             if len(cards) > 1:
                 # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
                 # Undirected, the front page comes first, as Huawei answers the front page when side is omitted.
-                cards.sort(key=lambda c: _red_fraction(c.pixels), reverse=wanted != "back")
+                # A quad over the whole photo (card and background merged) comes last whatever its red: the same
+                # card found by its text holds less of it when its box trims the seal, and reads far better.
+                redder_first = -1 if wanted != "back" else 1
+                ranked = sorted(
+                    zip(quads, cards),
+                    key=lambda qc: (spans_image(qc[0], image.pixels.shape), redder_first * _red_fraction(qc[1].pixels)),
+                )
+                cards = [card for _, card in ranked]
         for card in cards:
             with timer.stage("read"):
                 text = read_card(self.engine, card)

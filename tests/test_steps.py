@@ -162,6 +162,26 @@ def test_a_quad_over_the_whole_photo_counts_as_spanning_it():
     assert not spans_image(inside, (600, 800, 3))
 
 
+def test_the_card_found_by_its_text_is_read_before_a_quad_over_the_whole_photo(reader: LicenceReader):
+    # A card on a desk of its own green merges with it into one colour quad over the whole photo; a red mug beside
+    # it makes that quad redder than the card. The card's own quad is still read first (seed 80008 of the photo
+    # tier: its name and address rows crossed when the merged quad was read instead).
+    from pipelines.timing import StageTimer
+
+    specimen = _load("specimen-front.jpg").pixels
+    h, w = specimen.shape[:2]
+    desk = np.full((h + 400, w + 400, 3), (170, 205, 175), np.uint8)
+    desk[200 : 200 + h, 200 : 200 + w] = specimen
+    cv2.circle(desk, (100, 100), 90, (40, 40, 200), cv2.FILLED)
+    photo = Image(desk, "png")
+    card = CardQuad(np.array([[200, 200], [200 + w, 200], [200 + w, 200 + h], [200, 200 + h]], np.float32), 1.0)
+    whole = CardQuad(np.array([[0, 0], [w + 399, 0], [w + 399, h + 399], [0, h + 399]], np.float32), 1.0)
+    text = reader._read_candidates(photo, [whole, card], "front", [], StageTimer())
+    assert text is not None and text.page == "front"
+    corners = text.card.map_to_image(np.array([[0, 0], [CARD_W, CARD_H]]))
+    assert np.abs(corners - [[200, 200], [200 + w, 200 + h]]).max() < 2
+
+
 def _lines(*texts: str) -> tuple[TextLine, ...]:
     box = np.array([[0, 0], [100, 0], [100, 20], [0, 20]], np.float32)
     return tuple(TextLine(text, 0.9, box) for text in texts)

@@ -137,7 +137,9 @@ def _without_english_title(
     quads: list[np.ndarray], crops: list[np.ndarray]
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     boxes = [(q[:, 0].min(), q[:, 0].max(), q[:, 1].min(), q[:, 1].max()) for q in quads]
-    wide = [i for i, (x0, x1, y0, y1) in enumerate(boxes) if x1 - x0 >= TITLE_MIN_WIDTH * CARD_W and y1 <= TITLE_ZONE * CARD_H]
+    wide = [
+        i for i, (x0, x1, _, y1) in enumerate(boxes) if x1 - x0 >= TITLE_MIN_WIDTH * CARD_W and y1 <= TITLE_ZONE * CARD_H
+    ]
     if not wide:
         return quads, crops
     top = min(wide, key=lambda i: boxes[i][2] + boxes[i][3])

@@ -27,11 +27,11 @@ from pipelines.consistency import (
     check_front,
     check_pages,
 )
-from pipelines.extract.fields import FieldReading, read_dates, read_id_number
+from pipelines.extract.fields import FieldReading, read_dates, read_id_number, read_name
 from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 
-CHARSET = ("", *"0123456789-男女")
+CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提")
 NUMBER = "150402199902223122"  # a woman born 1999-02-22; its check character holds
 
 
@@ -300,6 +300,28 @@ def test_a_probation_entry_blur_garbled_is_mended_and_not_trusted(read: str, rec
     reading = read_record([Span(line, read, 0, 0, (0.99,) * len(read))])
     assert reading is not None and reading.value == record
     assert (reading.confidence <= MENDED_CONFIDENCE) == mended
+
+
+@pytest.mark.parametrize(
+    ("frames", "name"),
+    [
+        # Seed 50045's back (photo tier): 闫杰 with its surname blurred, 自 first and 闫 close behind.
+        (({"自": 0.6, "闫": 0.3}, {"杰": 0.99}), "闫杰"),
+        # Read surely, a first character that is no listed surname stays: rarer surnames exist.
+        (({"自": 0.95, "闫": 0.04}, {"杰": 0.99}), "自杰"),
+        # A surname far behind the first choice is no reading of it.
+        (({"自": 0.8, "闫": 0.1}, {"杰": 0.99}), "自杰"),
+        # A surname read first stays, however doubtful.
+        (({"吴": 0.5, "员": 0.45}, {"传": 0.99}), "吴传"),
+        # A transliterated name (买买提·...) has no Chinese surname.
+        (({"买": 0.6, "麦": 0.3}, {"·": 0.99}, {"提": 0.99}), "买·提"),
+    ],
+)
+def test_a_doubtful_first_character_that_is_no_surname_gives_way_to_one(frames, name):
+    reading = read_name(list(read_as(*frames).spans))
+    assert reading is not None and reading.value == name
+    if name == "闫杰":
+        assert reading.confidence == pytest.approx(0.3)  # no surer than the runner-up it took
 
 
 def test_a_number_with_a_digit_lost_is_restored_when_only_one_digit_fits():

@@ -9,7 +9,7 @@ import numpy as np
 from ..gazetteer import edit_distance
 from ..layout import BACK, BACK_LABELS
 from ..types import TextLine
-from .fields import FieldReading, is_cjk, read_chinese, read_digits, read_id_number
+from .fields import FieldReading, is_cjk, read_digits, read_id_number, read_name
 from .lines import Span, aligned_lines, labels_of, spans_in
 
 BACK_FIELDS = ("number", "name", "file_number", "record")
@@ -22,7 +22,7 @@ def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, Fi
     region = {name: spans_in(placed, box) for name, box in BACK.items()}
     fields = {
         "number": read_id_number(region["number"]),
-        "name": read_chinese(region["name"], extra="·"),
+        "name": read_name(region["name"]),
         "file_number": read_digits(region["file_number"], FILE_NUMBER_LENGTH),
         "record": read_record(region["record"]),
     }

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..gazetteer import closest_address_head, province_by_code
+from ..names import COMPOUND_SURNAMES, SINGLE_SURNAMES
 from ..validate import DATE_PATTERN, id_check_char, id_is_valid, parse_date
 from .lines import Span
 
@@ -70,6 +71,42 @@ def _simplified(span: Span, i: int, ch: str, p: float) -> tuple[str, float]:
 def read_chinese(spans: list[Span], extra: str = "") -> FieldReading | None:
     """Names, nationality: Chinese characters (plus `extra`), everything else dropped."""
     return _join(spans, lambda ch: is_cjk(ch) or ch in extra)
+
+
+# A first character read at least this surely is kept whatever it is: rare surnames exist beyond any list.
+SURE_FIRST = 0.9
+# How close to the first choice a surname among the runners-up must come to replace a first choice that is none.
+_SURNAME_MARGIN = 0.25
+
+
+def read_name(spans: list[Span]) -> FieldReading | None:
+    """A holder's name: Chinese characters and the middle dot of a transliterated name. A doubtful first character
+    that is no surname gives way to a surname the recogniser saw there nearly as likely (自杰 -> 闫杰)."""
+    reading = read_chinese(spans, extra="·")
+    if reading is None or "·" in reading.value or _starts_with_surname(reading.value):
+        return reading
+    first = next(((span, i) for span in spans for i, ch in enumerate(span.text) if is_cjk(ch)), None)
+    if first is None or first[1] >= len(first[0].frames):
+        return reading
+    span, i = first
+    p = span.probs[i]
+    if p >= SURE_FIRST:
+        return reading
+    rec = span.line.recognition
+    t = span.frames[i]
+    runners = [
+        (float(q), rec.charset[k])
+        for k, q in zip(rec.topk_ids[t], rec.topk_probs[t])
+        if k and rec.charset[k] in SINGLE_SURNAMES and q >= _SURNAME_MARGIN * p
+    ]
+    if not runners:
+        return reading
+    q, surname = max(runners)
+    return FieldReading(surname + reading.value[1:], min(reading.confidence, q), reading.spans)
+
+
+def _starts_with_surname(name: str) -> bool:
+    return name[:1] in SINGLE_SURNAMES or name[:2] in COMPOUND_SURNAMES
 
 
 def read_first_chinese(spans: list[Span]) -> FieldReading | None:

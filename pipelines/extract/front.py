@@ -13,7 +13,7 @@ from ..validate import CLASS_CHARS, add_years, class_is_valid, parse_date
 from .fields import (
     FieldReading,
     read_address,
-    read_chinese,
+    read_name,
     read_first_chinese,
     read_choice,
     read_dates,
@@ -36,7 +36,7 @@ def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority
     region = {name: spans_in(placed, box) for name, box in FRONT.items()}
     fields: dict[str, FieldReading | None] = {
         "number": read_id_number(region["number"]),
-        "name": read_chinese(region["name"], extra="·"),
+        "name": read_name(region["name"]),
         "sex": read_choice(_probes_first(region["sex"]), "男女"),
         "nationality": read_first_chinese(_probes_first(region["nationality"])),
         "address": read_address(_address_spans(region["address"])),

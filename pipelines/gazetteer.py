@@ -264,6 +264,19 @@ def issuing_authorities() -> tuple[str, ...]:
     return tuple(authorities)
 
 
+def local_authority(address: str) -> str | None:
+    """The 交警 authority of the place an address starts with (its municipality, or its province and prefecture):
+    where a licence is most often issued. None when the address starts with neither."""
+    for province in PROVINCES:
+        if not address.startswith(province.name):
+            continue
+        if province.name in _MUNICIPAL_AUTHORITIES:
+            return _MUNICIPAL_AUTHORITIES[province.name]
+        rest = address[len(province.name) :]
+        return next((f"{province.name}{c.name}公安局交通警察支队" for c in province.cities if rest.startswith(c.name)), None)
+    return None
+
+
 @cache
 def _authority_counters() -> tuple[tuple[str, Counter[str]], ...]:
     return tuple((a, Counter(a)) for a in issuing_authorities())

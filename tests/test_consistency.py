@@ -324,6 +324,29 @@ def test_a_doubtful_first_character_that_is_no_surname_gives_way_to_one(frames, 
         assert reading.confidence == pytest.approx(0.3)  # no surer than the runner-up it took
 
 
+@pytest.mark.parametrize(
+    ("seal", "address", "authority"),
+    [
+        # Hard-tier seals too garbled to snap on their own (seeds 80033, 50018): the address's city's authority.
+        ("山东酒源坊市公交通警夫队", "山东省潍坊市奎文区胜利街1号", "山东省潍坊市公安局交通警察支队"),
+        ("四川省广安中公安督队", "四川省广安市广安区和平路236号", "四川省广安市公安局交通警察支队"),
+        # Without an address, or far from its city's authority, the seal stays as read.
+        ("山东酒源坊市公交通警夫队", None, "山东酒源坊市公交通警夫队"),
+        ("内量古自治区公安及", "四川省广安市广安区和平路236号", "内量古自治区公安及"),
+        # A seal that snaps on its own is not moved to the address's city: licences are issued elsewhere too.
+        ("广东省深圳市公安局交通警察支队", "河北省承德市围场县", "广东省深圳市公安局交通警察支队"),
+    ],
+)
+def test_a_garbled_seal_near_the_address_citys_authority_is_taken_for_it(seal, address, authority):
+    from pipelines.extract.front import read_authority
+
+    line = read_as(*sure("0")).spans[0].line
+    reading = read_authority([Span(line, seal, 0, 0, (0.9,) * len(seal))], address and plain(address))
+    assert reading is not None and reading.value == authority
+    if reading.value != seal:
+        assert reading.confidence <= 0.5
+
+
 def test_a_number_with_a_digit_lost_is_restored_when_only_one_digit_fits():
     # 371626197906063183 with its first digit under glare: only a 3 in front makes a valid number with a real
     # province's code, and the restored number is not trusted like a read one.

@@ -347,6 +347,25 @@ def test_a_garbled_seal_near_the_address_citys_authority_is_taken_for_it(seal, a
         assert reading.confidence <= 0.5
 
 
+@pytest.mark.parametrize(
+    ("read", "nationality", "mended"),
+    [
+        ("中", "中国", True),  # hard-tier fronts (seeds 50026, 50029, 80049) that lost one of the two characters
+        ("国", "中国", True),
+        ("中国", "中国", False),
+        ("美国", "美国", False),  # a foreign holder's nationality stays as read
+        ("日", "日", False),  # not a character of 中国: left to the rules that doubt a one-character nationality
+    ],
+)
+def test_a_nationality_with_a_character_of_zhongguo_lost_is_zhongguo_and_not_trusted(read, nationality, mended):
+    from pipelines.extract.front import MENDED_NATIONALITY_CONFIDENCE, read_nationality
+
+    line = read_as(*sure("0")).spans[0].line
+    reading = read_nationality([Span(line, read, 0, 0, (0.99,) * len(read))])
+    assert reading is not None and reading.value == nationality
+    assert (reading.confidence <= MENDED_NATIONALITY_CONFIDENCE) == mended
+
+
 def test_a_number_with_a_digit_lost_is_restored_when_only_one_digit_fits():
     # 371626197906063183 with its first digit under glare: only a 3 in front makes a valid number with a real
     # province's code, and the restored number is not trusted like a read one.

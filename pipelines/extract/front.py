@@ -38,7 +38,7 @@ def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority
         "number": read_id_number(region["number"]),
         "name": read_name(region["name"]),
         "sex": read_choice(_probes_first(region["sex"]), "男女"),
-        "nationality": read_first_chinese(_probes_first(region["nationality"])),
+        "nationality": read_nationality(_probes_first(region["nationality"])),
         "address": read_address(_address_spans(region["address"])),
         "birth": read_single_date(region["birth"]),
         "issue_date": read_single_date(region["issue_date"]),
@@ -67,6 +67,19 @@ def _address_spans(spans: list[Span]) -> list[Span]:
         return probes
     lowest = max(s.line.cy for s in detected)
     return detected + [p for p in probes if p.line.y0 > lowest]
+
+
+# Nearly every holder is a citizen: a nationality with one of 中国's two characters lost is read as 中国, never
+# surely (a foreigner's 韩国 that lost its first character reads 国 too).
+CITIZEN = "中国"
+MENDED_NATIONALITY_CONFIDENCE = 0.5
+
+
+def read_nationality(spans: list[Span]) -> FieldReading | None:
+    reading = read_first_chinese(spans)
+    if reading is None or reading.value not in CITIZEN or len(reading.value) != 1:
+        return reading
+    return FieldReading(CITIZEN, min(reading.confidence, MENDED_NATIONALITY_CONFIDENCE), reading.spans)
 
 
 def read_single_date(spans: list[Span]) -> FieldReading | None:

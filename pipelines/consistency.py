@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
-from .gazetteer import OTHER_REGIONS, PROVINCES
+from .gazetteer import REGION_NAMES
 from .validate import add_years, id_birth, id_is_valid, id_sex, parse_date
 
 LONG_TERM = "长期"
@@ -105,7 +105,6 @@ def check_back(fields: dict[str, FieldReading]) -> Checked:
 
 
 NAME_LENGTHS = range(2, 5)
-_ADDRESS_STARTS = (*(p.name for p in PROVINCES), *OTHER_REGIONS)
 _FULL_DATES = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 
 
@@ -114,7 +113,7 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
     checks = {
         "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
         "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
-        "address": lambda v: v.startswith(_ADDRESS_STARTS),
+        "address": lambda v: v.startswith(REGION_NAMES),
         "record": lambda v: v.count("年") == len(_FULL_DATES.findall(v)),
     }
     return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))

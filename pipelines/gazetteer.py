@@ -236,6 +236,8 @@ DIRECT_UNITS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # Where the household register of a Hong Kong, Macao or Taiwan resident may place them: outside the 31.
 OTHER_REGIONS = ("香港特别行政区", "澳门特别行政区", "台湾省")
+# What a household register's address starts with: a province-level division, or one of the other regions.
+REGION_NAMES = (*(p.name for p in PROVINCES), *OTHER_REGIONS)
 
 _PROVINCES_BY_CODE: dict[str, Province] = {p.code: p for p in PROVINCES}
 _CITIES_BY_CODE: dict[str, tuple[Province, City]] = {
@@ -254,27 +256,29 @@ def city_by_code(code4: str) -> tuple[Province, City] | None:
 
 
 @cache
-def issuing_authorities() -> tuple[str, ...]:
-    """Every 发证机关 a licence's seal can carry, in PROVINCES order."""
-    authorities: list[str] = []
+def _authority_of_place() -> dict[str, str]:
+    """The 交警 authority serving each place, a municipality or a province and one of its prefectures, in
+    PROVINCES order."""
+    authorities: dict[str, str] = {}
     for province in PROVINCES:
         if province.name in _MUNICIPAL_AUTHORITIES:
-            authorities.append(_MUNICIPAL_AUTHORITIES[province.name])
-        authorities.extend(f"{province.name}{city.name}公安局交通警察支队" for city in province.cities)
-    return tuple(authorities)
+            authorities[province.name] = _MUNICIPAL_AUTHORITIES[province.name]
+        authorities.update(
+            {province.name + city.name: f"{province.name}{city.name}公安局交通警察支队" for city in province.cities}
+        )
+    return authorities
+
+
+@cache
+def issuing_authorities() -> tuple[str, ...]:
+    """Every 发证机关 a licence's seal can carry, in PROVINCES order."""
+    return tuple(_authority_of_place().values())
 
 
 def local_authority(address: str) -> str | None:
-    """The 交警 authority of the place an address starts with (its municipality, or its province and prefecture):
+    """The authority of the place an address starts with (its municipality, or its province and prefecture):
     where a licence is most often issued. None when the address starts with neither."""
-    for province in PROVINCES:
-        if not address.startswith(province.name):
-            continue
-        if province.name in _MUNICIPAL_AUTHORITIES:
-            return _MUNICIPAL_AUTHORITIES[province.name]
-        rest = address[len(province.name) :]
-        return next((f"{province.name}{c.name}公安局交通警察支队" for c in province.cities if rest.startswith(c.name)), None)
-    return None
+    return next((authority for place, authority in _authority_of_place().items() if address.startswith(place)), None)
 
 
 @cache

@@ -11,7 +11,7 @@ from models import OcrEngine
 
 from .align import layout_to_card
 from .extract.lines import Label, infix_distance, labels_of
-from .gazetteer import OTHER_REGIONS, PROVINCES
+from .gazetteer import REGION_NAMES
 from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 
@@ -35,9 +35,6 @@ TITLE_EDITS = 3
 # word, for when blur has taken the small labels but the large values still read. Dashes required: validate's looser
 # DATE_PATTERN would also find a date inside the 证号, which the back page prints too.
 _DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
-# Only a front page names a place (the address, the seal's authority): a province read whole counts as one more
-# front word, for when blur has taken the labels but the large address still reads.
-_PLACES = tuple(p.name for p in PROVINCES) + OTHER_REGIONS
 
 
 def crop_quad(pixels: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -77,7 +74,9 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     if "驾驶证" not in text and any(infix_distance(_TITLE, line.text) <= TITLE_EDITS for line in lines):
         scores = {page: score + 1 for page, score in scores.items()}
     scores["front"] += len(_DATE.findall(text)) >= 2
-    scores["front"] += any(place in text for place in _PLACES)
+    # Only a front page names a place (the address, the seal's authority): a province read whole counts as one
+    # more front word, for when blur has taken the labels but the large address still reads.
+    scores["front"] += any(region in text for region in REGION_NAMES)
     if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text):
         return "back"
     best = max(scores, key=lambda p: scores[p])
@@ -113,11 +112,10 @@ def read_card(engine: OcrEngine, card: Card) -> CardText:
     crops = [crop_quad(card.pixels, q) for q in quads]
     if upside_down_vote(engine, crops) > 0.5:
         card, quads, crops = _turned(card, quads, crops)
-    text = _recognise(engine, card, *_without_english_title(quads, crops))
+    text = _recognise_upright(engine, card, quads, crops)
     if text.page is None and quads:
         # The classifier can be fooled by a card that is mostly short lines; the other way up costs one more pass.
-        turned_card, turned_quads, turned_crops = _turned(card, quads, crops)
-        other = _recognise(engine, turned_card, *_without_english_title(turned_quads, turned_crops))
+        other = _recognise_upright(engine, *_turned(card, quads, crops))
         if other.page is not None:
             return other
     return text
@@ -151,6 +149,11 @@ def _without_english_title(
         if i != top and below and same_ends and y1 - y0 < SMALLER_TYPE * height:
             return quads[:i] + quads[i + 1 :], crops[:i] + crops[i + 1 :]
     return quads, crops
+
+
+def _recognise_upright(engine: OcrEngine, card: Card, quads: list[np.ndarray], crops: list[np.ndarray]) -> CardText:
+    """The detected lines of a card taken to be upright, all but the English title (found by where it stands)."""
+    return _recognise(engine, card, *_without_english_title(quads, crops))
 
 
 def _recognise(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..gazetteer import closest_address_head, province_by_code
@@ -53,19 +54,23 @@ def _in_gb2312(ch: str) -> bool:
 
 
 def _simplified(span: Span, i: int, ch: str, p: float) -> tuple[str, float]:
-    if not is_cjk(ch) or _in_gb2312(ch) or i >= len(span.frames):
+    if not is_cjk(ch) or _in_gb2312(ch):
         return ch, p
-    rec = span.line.recognition
-    t = span.frames[i]
-    runners = [
-        (float(q), rec.charset[k])
-        for k, q in zip(rec.topk_ids[t], rec.topk_probs[t])
-        if k and is_cjk(rec.charset[k]) and _in_gb2312(rec.charset[k]) and q >= _SIMPLIFIED_MARGIN * p
-    ]
-    if not runners:
+    runner_up = _close_runner_up(span, i, lambda c: is_cjk(c) and _in_gb2312(c), _SIMPLIFIED_MARGIN)
+    if runner_up is None:
         return ch, p
-    q, best = max(runners)
+    q, best = runner_up
     return best, q
+
+
+def _close_runner_up(span: Span, i: int, allowed: Callable[[str], bool], margin: float) -> tuple[float, str] | None:
+    """The likeliest character `allowed` accepts among the recogniser's candidates for the span's i-th character,
+    with its probability, if it is at least `margin` times as likely as the character read."""
+    if i >= len(span.frames):
+        return None
+    (candidates,) = span.line.recognition.candidates_at([span.frames[i]], allowed)
+    close = [(q, c) for c, q in candidates.items() if q >= margin * span.probs[i]]
+    return max(close, default=None)
 
 
 def read_chinese(spans: list[Span], extra: str = "") -> FieldReading | None:
@@ -86,23 +91,13 @@ def read_name(spans: list[Span]) -> FieldReading | None:
     if reading is None or "·" in reading.value or _starts_with_surname(reading.value):
         return reading
     first = next(((span, i) for span in spans for i, ch in enumerate(span.text) if is_cjk(ch)), None)
-    if first is None or first[1] >= len(first[0].frames):
+    if first is None or first[0].probs[first[1]] >= SURE_FIRST:
         return reading
-    span, i = first
-    p = span.probs[i]
-    if p >= SURE_FIRST:
+    surname = _close_runner_up(*first, lambda c: c in SINGLE_SURNAMES, _SURNAME_MARGIN)
+    if surname is None:
         return reading
-    rec = span.line.recognition
-    t = span.frames[i]
-    runners = [
-        (float(q), rec.charset[k])
-        for k, q in zip(rec.topk_ids[t], rec.topk_probs[t])
-        if k and rec.charset[k] in SINGLE_SURNAMES and q >= _SURNAME_MARGIN * p
-    ]
-    if not runners:
-        return reading
-    q, surname = max(runners)
-    return FieldReading(surname + reading.value[1:], min(reading.confidence, q), reading.spans)
+    q, first_char = surname
+    return FieldReading(first_char + reading.value[1:], min(reading.confidence, q), reading.spans)
 
 
 def _starts_with_surname(name: str) -> bool:

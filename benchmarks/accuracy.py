@@ -83,6 +83,8 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
                 seconds.append(time.perf_counter() - started)
                 if error:
                     errors[tier][error] += 1
+                    if args.verbose:
+                        failures.append(f"{tier} {page} seed={seed}: refused, {error}")
                 fields = reading.fields if reading else {}
                 warned[tier].update(reading.warnings if reading else ())
                 ok_all = True
@@ -94,7 +96,9 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
                     per_tier[tier].append(ok)
                     ok_all &= ok
                     if not ok and args.verbose:
-                        failures.append(f"{tier} {page} seed={seed} {name}: got {fields.get(name)!r} want {truth!r}")
+                        confidence = reading.confidence.get(name) if reading else None
+                        shown = "" if confidence is None else f" at {confidence:.2f}"
+                        failures.append(f"{tier} {page} seed={seed} {name}: got {fields.get(name)!r}{shown} want {truth!r}")
                 cards[tier].append(ok_all)
     names = sorted({name for _, name in per_field}, key=lambda n: list(FIELD_ORDER).index(n))
     eased = f", hard tier eased: {','.join(args.ease)}" if args.ease else ""

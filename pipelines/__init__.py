@@ -29,7 +29,7 @@ from .extract.front import FRONT_FIELDS, extract_front
 from .locate import TEXT_WORK_SIDE, locate_by_text, locate_cards, order_corners, spans_image
 from .layout import BACK_ROWS, FRONT_PROBES, FRONT_ROWS, field_box
 from .quality import NO_WARNINGS, Quality, assess
-from .read import DET_SIZE, probe_regions, read_card, reread_rows
+from .read import DET_SIZE, probe_regions, read_card, reread_rows, shows_licence
 from .straighten import straighten
 from .timing import StageTimer
 from .types import (
@@ -170,6 +170,10 @@ class LicenceReader:
             )
         if colour_found and not any(_legible(t) for t in found):
             raise PoorQuality("The image quality is too poor: a card was found but its text could not be read.")
+        if any(shows_licence(t.lines) for t in found):
+            # Its title read but not enough of its labels and values to tell the page: a retake helps, while
+            # "no licence" would send the user looking for another document.
+            raise PoorQuality("The image quality is too poor: a driving licence was found but too little of it could be read.")
         raise RecognitionFailed("Recognition failed: no driving licence was found in the image.")
 
     def _read_candidates(

@@ -66,12 +66,22 @@ def upside_down_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
     return float((probs > 0.5) @ weights / weights.sum())
 
 
+def _garbled_title(lines: tuple[TextLine, ...]) -> bool:
+    return any(infix_distance(_TITLE, line.text) <= TITLE_EDITS for line in lines)
+
+
+def shows_licence(lines: tuple[TextLine, ...]) -> bool:
+    """The lines name a driving licence (驾驶证, or its title within a few edits), whether or not its page can be told."""
+    text = "".join(line.text for line in lines)
+    return not any(word in text for word in _OTHER_DOCUMENTS) and ("驾驶证" in text or _garbled_title(lines))
+
+
 def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     text = "".join(line.text for line in lines)
     if any(word in text for word in _OTHER_DOCUMENTS):
         return None
     scores = {page: sum(bool(word.find_all(text)) for word in words) for page, words in _PAGE_WORDS.items()}
-    if "驾驶证" not in text and any(infix_distance(_TITLE, line.text) <= TITLE_EDITS for line in lines):
+    if "驾驶证" not in text and _garbled_title(lines):
         scores = {page: score + 1 for page, score in scores.items()}
     scores["front"] += len(_DATE.findall(text)) >= 2
     # Only a front page names a place (the address, the seal's authority): a province read whole counts as one

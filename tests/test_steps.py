@@ -155,6 +155,19 @@ def test_a_licence_too_blurred_to_read_is_a_quality_problem(reader: LicenceReade
         reader.read(_encode(blurred), ReadOptions(side="front"))
 
 
+def test_a_licence_whose_page_cannot_be_told_is_a_quality_problem_not_a_missing_licence(reader: LicenceReader):
+    # Labels, dates, address and seal lost (painted over in the card's green): the title and a few values still read,
+    # which name a licence but not its page. Seen on held-out hard photos, which were answered "no licence".
+    card = _load("specimen-front.jpg").pixels.copy()
+    kept = [(450, 384, 740, 444), (444, 124, 860, 184), (176, 200, 500, 256), (600, 200, 660, 256), (790, 200, 880, 256)]
+    values = [card[y0:y1, x0:x1].copy() for x0, y0, x1, y1 in kept]
+    card[118:690, 30:1060] = (200, 225, 205)
+    for (x0, y0, x1, y1), value in zip(kept, values):
+        card[y0:y1, x0:x1] = value
+    with pytest.raises(PoorQuality, match="driving licence was found"):
+        reader.read(_encode(card), ReadOptions(side="front"))
+
+
 def test_a_quad_over_the_whole_photo_counts_as_spanning_it():
     whole = CardQuad(np.array([[0, 0], [799, 0], [799, 599], [0, 599]], np.float32), 1.0)
     inside = CardQuad(np.array([[50, 40], [700, 40], [700, 500], [50, 500]], np.float32), 1.0)

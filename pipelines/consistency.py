@@ -16,7 +16,9 @@ read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - a nationality, a country's short name, has two characters or more (中国, 美国, 哈萨克斯坦);
 - an address starts with a province-level division, or Hong Kong, Macao or Taiwan (it is the household
   register's address);
-- every date in the record is written in full, YYYY年MM月DD日.
+- every date in the record is written in full, YYYY年MM月DD日;
+- an issuing authority is one of the real ones (`gazetteer.issuing_authorities`): a seal too garbled to match one
+  is returned as read, but doubtful.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
-from .gazetteer import REGION_NAMES
+from .gazetteer import REGION_NAMES, issuing_authorities
 from .validate import add_years, id_birth, id_is_valid, id_sex, parse_date
 
 LONG_TERM = "长期"
@@ -115,6 +117,7 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
         "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
         "address": lambda v: v.startswith(REGION_NAMES),
         "record": lambda v: v.count("年") == len(_FULL_DATES.findall(v)),
+        "issuing_authority": lambda v: v in issuing_authorities(),
     }
     return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))
 

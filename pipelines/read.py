@@ -14,6 +14,7 @@ from .extract.lines import Label, infix_distance, labels_of
 from .gazetteer import REGION_NAMES
 from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
+from .validate import class_is_valid
 
 DET_SIZE = (704, 480)
 
@@ -87,6 +88,9 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     # Only a front page names a place (the address, the seal's authority): a province read whole counts as one
     # more front word, for when blur has taken the labels but the large address still reads.
     scores["front"] += any(region in text for region in REGION_NAMES)
+    # Only a front page prints a vehicle class as a line of its own (准驾车型's box); the back's records write it
+    # inside a sentence (增驾B2). With a digit, so that a stray letter (D, E, M) does not count.
+    scores["front"] += any(class_is_valid(line.text) and any(ch.isdigit() for ch in line.text) for line in lines)
     if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text):
         return "back"
     best = max(scores, key=lambda p: scores[p])

@@ -232,6 +232,9 @@ def test_without_a_valid_number_the_birth_date_is_a_candidate_too():
         ("record", "自2008年03月25日至有效起始日期有效。", True),
         ("record", "自2008年日至有效起始日期有效。", False),  # month and day lost under glare
         ("record", "实习期至2026年11月", False),  # the box cut short
+        ("issuing_authority", "河北省秦皇岛市公安局交通警察支队", True),
+        ("issuing_authority", "北京市公安局公安交通管理局", True),
+        ("issuing_authority", "东", False),  # a seal read too garbled to match any authority (hard seed 50038)
     ],
 )
 def test_a_value_in_a_form_the_licence_never_prints_is_doubtful(field: str, value: str, ok: bool):
@@ -345,6 +348,25 @@ def test_a_garbled_seal_near_the_address_citys_authority_is_taken_for_it(seal, a
     assert reading is not None and reading.value == authority
     if reading.value != seal:
         assert reading.confidence <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("seal", "address", "authority", "most"),
+    [
+        # Held-out hard seed 90003: 2 edits from 海南省三亚市's, 3 from that of the address's 河南省三门峡市.
+        ("南省三映市公安局交通警察支队", "河南省三门峡市秀洲区石桥镇新村村29号", "河南省三门峡市公安局交通警察支队", 0.5),
+        ("南省三映市公安局交通警察支队", None, "海南省三亚市公安局交通警察支队", 0.8),
+        # Misread by one character, and far from the address's city: snapped to the one it nearly reads.
+        ("广东省深圳市公安局交通警察友队", "河北省承德市围场县", "广东省深圳市公安局交通警察支队", 0.8),
+    ],
+)
+def test_a_misread_seal_nearly_as_close_to_the_address_citys_authority_is_taken_for_it(seal, address, authority, most):
+    from pipelines.extract.front import read_authority
+
+    line = read_as(*sure("0")).spans[0].line
+    reading = read_authority([Span(line, seal, 0, 0, (0.9,) * len(seal))], address and plain(address))
+    assert reading is not None and reading.value == authority
+    assert reading.confidence <= most * 0.9
 
 
 @pytest.mark.parametrize(

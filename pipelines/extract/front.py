@@ -129,23 +129,32 @@ def validity_of(dates: list[tuple[str, float, Span]], text: str) -> dict[str, Fi
 
 
 # Most licences are issued where the holder lives. A seal too garbled to snap to any authority on its own is
-# taken for the address's local one when it is this near to it: about half its characters read right.
+# taken for the address's local one when it is this near to it: about half its characters read right. A seal that
+# snaps, but misread, is taken for the local one when that is at most one edit further than the authority it snapped
+# to (南省三映市… snaps to 海南省三亚市 at 2 edits; the address's 河南省三门峡市 is 3 away). A seal read exactly
+# is kept, wherever the address is.
 LOCAL_AUTHORITY_RATIO = 0.5
+LOCAL_AUTHORITY_SLACK = 1
 
 
 def read_authority(spans: list[Span], address: FieldReading | None = None) -> FieldReading | None:
     """The seal's three lines joined (they break mid-word), then snapped to a real 公安局 name when close, or to the
-    address's local one when nearly close."""
+    address's local one when nearly as close."""
     chars = [ch for span in spans for ch in span.text if is_cjk(ch)]
     if not chars:
         return None
     raw = "".join(chars)
     confidence = min(p for span in spans for p in span.probs)
+    local = local_authority(address.value) if address is not None else None
     match = closest_authority(raw)
     if match is not None:
         authority, distance = match
-        return FieldReading(authority, confidence if distance == 0 else confidence * 0.8, tuple(spans))
-    local = local_authority(address.value) if address is not None else None
+        if distance == 0:
+            return FieldReading(authority, confidence, tuple(spans))
+        near = distance + LOCAL_AUTHORITY_SLACK
+        if local is not None and local != authority and edit_distance(raw, local, near) <= near:
+            return FieldReading(local, confidence * 0.5, tuple(spans))
+        return FieldReading(authority, confidence * 0.8, tuple(spans))
     if local is not None:
         allowed = int(LOCAL_AUTHORITY_RATIO * len(local))
         if edit_distance(raw, local, allowed) <= allowed:

@@ -22,7 +22,7 @@ from pipelines import LicenceReader
 from pipelines.layout import field_box
 from pipelines.quality import BLURRED, CUT_OFF, GLARE, GREYSCALE, SCREEN
 from synthetic import Sample, make_sample
-from synthetic.defects import blurred, cut, glared
+from synthetic.defects import blurred, cut, glared, noisy
 
 CODES = (GREYSCALE, SCREEN, BLURRED, GLARE, CUT_OFF)
 Defect = Callable[[Sample, np.random.Generator], np.ndarray]
@@ -44,6 +44,8 @@ CONDITIONS: dict[str, tuple[str, str | None, Defect | None]] = {
     "blur 1.5": ("flat", None, lambda s, _: blurred(s.image, s.quad, 1.5)),
     "blur 3": ("flat", None, lambda s, _: blurred(s.image, s.quad, 3.0)),
     "blur 4.5": ("flat", None, lambda s, _: blurred(s.image, s.quad, 4.5)),
+    "noise 12 (grey levels)": ("flat", None, lambda s, rng: noisy(s.image, 12, rng)),
+    "blur 3 + noise 12": ("flat", None, lambda s, rng: noisy(blurred(s.image, s.quad, 3.0), 12, rng)),
     "glare on a field": ("flat", None, _glare_on_a_field),
     "cut 4%": ("flat", None, lambda s, _: cut(s.image, s.quad, 0.04)),
     "cut 12%": ("flat", None, lambda s, _: cut(s.image, s.quad, 0.12)),

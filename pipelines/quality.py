@@ -44,7 +44,7 @@ class Measures:
     colour: float  # chroma beyond that tint, in the card's most colourful 2% of blocks: the seal, the photo, the ink
     moire: float  # colour energy at the finest scale: a screen's sub-pixels aliased by the camera
     grid: float  # how far the strongest fine frequency in the photo stands above the rest: a pixel grid's beat
-    sharpness: float  # strongest second derivative of lightness over the card's contrast
+    sharpness: float  # strongest second derivative of lightness, smoothed over a pixel, over the card's contrast
     glare: np.ndarray  # (h, w) bool on the small card: blown-out patches
 
 
@@ -72,7 +72,8 @@ def measure(image: Image, card: Card) -> Measures:
         colour=float(np.percentile(cv2.resize(beyond, (44, 30), interpolation=cv2.INTER_AREA), 98)),
         moire=float(np.sqrt((fine_a**2 + fine_b**2).mean())),
         grid=_grid_peak(image.pixels, card.map_to_image(CARD_CORNERS)),
-        sharpness=_percentile(np.abs(cv2.Laplacian(grey, cv2.CV_32F)), 99.5) / contrast,
+        sharpness=_percentile(np.abs(cv2.Laplacian(cv2.GaussianBlur(grey, (0, 0), _NOISE_SCALE), cv2.CV_32F)), 99.5)
+        / contrast,
         glare=_blown_out(raw),
     )
 
@@ -143,8 +144,11 @@ GREYSCALE_LIMITS = {"front": (5.0, 10.0), "back": (3.5, 5.0)}  # (tint, colour)
 # about 6), or one fine frequency far above the rest of the spectrum (real cards up to about 17).
 SCREEN_MOIRE = 8.0
 SCREEN_GRID = 20.0
-# Below this the strokes are smeared over several pixels: recognition starts to fail.
-BLUR_SHARPNESS = 0.2
+# Below this the strokes are smeared over several pixels: recognition starts to fail. The second derivative is taken
+# after smoothing over a pixel: sensor noise alone has the strongest second derivatives of all, and made a blurred,
+# noisy photo (blur 3 + noise 12 in benchmarks/quality.py) look sharp to the unsmoothed measure.
+_NOISE_SCALE = 1.0
+BLUR_SHARPNESS = 0.09
 # A field is glared when this share of its box is blown out.
 GLARE_COVER = 0.1
 # The labels place the card's frame to within a few percent of its width. A frame corner this far outside the photo

@@ -17,6 +17,11 @@ def blurred(image: np.ndarray, quad: np.ndarray, strokes: float) -> np.ndarray:
     return cv2.GaussianBlur(image, (0, 0), strokes * width / 1000)
 
 
+def noisy(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Sensor noise of `sigma` grey levels on every pixel, as a phone adds in dim light."""
+    return np.clip(image.astype(np.float32) + rng.normal(0.0, sigma, image.shape), 0, 255).astype(np.uint8)
+
+
 def glared(image: np.ndarray, quad: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
     """A blown-out highlight over `box` (card fractions x0, y0, x1, y1), as a lamp reflected by the laminate."""
     x0, y0, x1, y1 = box

@@ -10,7 +10,7 @@ from pipelines import LicenceReader, ReadOptions
 from pipelines.layout import field_box
 from pipelines.quality import BLURRED, CUT_OFF, GLARE, GREYSCALE, SCREEN
 from synthetic import make_sample
-from synthetic.defects import blurred, cut, glared
+from synthetic.defects import blurred, cut, glared, noisy
 
 def read(reader: LicenceReader, image: np.ndarray, page: str):
     data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
@@ -47,6 +47,14 @@ def test_a_blurred_photo_is_flagged_and_a_sharp_one_is_not(reader: LicenceReader
     sample = make_sample(7430, "flat", "front")
     assert BLURRED not in read(reader, sample.image, "front").warnings
     assert BLURRED in read(reader, blurred(sample.image, sample.quad, 3.0), "front").warnings
+
+
+def test_sensor_noise_neither_hides_blur_nor_passes_for_it(reader: LicenceReader):
+    # Noise has the strongest second derivatives of all: unsmoothed, a blurred photo in dim light looked sharp.
+    sample = make_sample(7431, "flat", "back")
+    noise = lambda image: noisy(image, 12, np.random.default_rng(7431))  # noqa: E731
+    assert BLURRED not in read(reader, noise(sample.image), "back").warnings
+    assert BLURRED in read(reader, noise(blurred(sample.image, sample.quad, 3.0)), "back").warnings
 
 
 def test_glare_names_the_field_it_covers(reader: LicenceReader):

@@ -16,7 +16,7 @@ read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - a nationality, a country's short name, has two characters or more (中国, 美国, 哈萨克斯坦);
 - an address starts with a province-level division, or Hong Kong, Macao or Taiwan (it is the household
   register's address);
-- every date in the record is written in full, YYYY年MM月DD日;
+- every date in the record is written in full, YYYY年MM月DD日, and its only other digits are a vehicle class's (增驾B2);
 - an issuing authority is one of the real ones (`gazetteer.issuing_authorities`): a seal too garbled to match one
   is returned as read, but doubtful.
 """
@@ -28,6 +28,7 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 
+from .extract.back import CLASS_CODE
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
 from .gazetteer import REGION_NAMES, issuing_authorities
 from .validate import add_years, id_birth, id_is_valid, id_sex, parse_date
@@ -110,13 +111,18 @@ NAME_LENGTHS = range(2, 5)
 _FULL_DATES = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 
 
+def _record_is_well_formed(record: str) -> bool:
+    rest = CLASS_CODE.sub("", _FULL_DATES.sub("", record))
+    return record.count("年") == len(_FULL_DATES.findall(record)) and not any(ch.isdigit() for ch in rest)
+
+
 def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
     """The fields whose value has a form the licence never prints (module docstring)."""
     checks = {
         "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
         "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
         "address": lambda v: v.startswith(REGION_NAMES),
-        "record": lambda v: v.count("年") == len(_FULL_DATES.findall(v)),
+        "record": _record_is_well_formed,
         "issuing_authority": lambda v: v in issuing_authorities(),
     }
     return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))

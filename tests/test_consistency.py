@@ -232,6 +232,8 @@ def test_without_a_valid_number_the_birth_date_is_a_candidate_too():
         ("record", "自2008年03月25日至有效起始日期有效。", True),
         ("record", "自2008年日至有效起始日期有效。", False),  # month and day lost under glare
         ("record", "实习期至2026年11月", False),  # the box cut short
+        ("record", "413日至有效起始日期有效。", False),  # its year and month lost (development seed 1005, read at 0.96)
+        ("record", "增驾B2实习期至2020年01月01日。", True),
         ("issuing_authority", "河北省秦皇岛市公安局交通警察支队", True),
         ("issuing_authority", "北京市公安局公安交通管理局", True),
         ("issuing_authority", "东", False),  # a seal read too garbled to match any authority (hard seed 50038)
@@ -294,9 +296,14 @@ def test_a_record_entry_is_a_sentence_closed_by_a_stop(read: str, record: str):
         ("增驾B2实习期至2020年01月01日。", "增驾B2实习期至2020年01月01日。", False),
         ("自2013年08月18日至有效起始日期有效。", "自2013年08月18日至有效起始日期有效。", False),
         ("至2018年05月19日。", "至2018年05月19日。", False),
+        # An extension entry with its small 自 lost, or 至 read 14 (held-out hard backs 80017, 80049, 80044).
+        ("2013年08月18日至有效起始日期有效。", "自2013年08月18日至有效起始日期有效。", True),
+        ("自2025年08月11日14有效起始日期有效。", "自2025年08月11日至有效起始日期有效。", True),
+        # Its tail further off is left as read.
+        ("自2008年03月25日至有效期有效。", "自2008年03月25日至有效期有效。", False),
     ],
 )
-def test_a_probation_entry_blur_garbled_is_mended_and_not_trusted(read: str, record: str, mended: bool):
+def test_a_dated_entry_blur_garbled_is_mended_and_not_trusted(read: str, record: str, mended: bool):
     from pipelines.extract.back import MENDED_CONFIDENCE, read_record
 
     line = read_as(*sure("0")).spans[0].line

@@ -32,7 +32,7 @@ def extract_back(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, Fi
 # What a record line is written with; the dotted rules it sits on read as '.', '_' or '-'.
 _RECORD_PUNCTUATION = "。，、：；（）()"
 # Letters only as a vehicle class (增驾B2实习期至…): a lone letter is a rule's or a stain's noise.
-_CLASS_CODE = re.compile(r"[A-DMNP][1-6]")
+CLASS_CODE = re.compile(r"[A-DMNP][1-6]")
 # Every entry is a sentence closed by 。 (实习期至2005年08月26日。); the small stop is what blur takes first.
 SENTENCE_END = "。"
 
@@ -42,7 +42,7 @@ def read_record(spans: list[Span]) -> FieldReading | None:
         (ch, p)
         for span in spans
         for i, (ch, p) in enumerate(zip(span.text, span.probs))
-        if is_cjk(ch) or ch.isdigit() or ch in _RECORD_PUNCTUATION or _CLASS_CODE.match(span.text, i)
+        if is_cjk(ch) or ch.isdigit() or ch in _RECORD_PUNCTUATION or CLASS_CODE.match(span.text, i)
     ]
     if not any(is_cjk(ch) for ch, _ in kept):
         return None
@@ -50,7 +50,7 @@ def read_record(spans: list[Span]) -> FieldReading | None:
     if not text.endswith(SENTENCE_END):
         text += SENTENCE_END
     confidence = min(p for _, p in kept)
-    mended = _mend_probation(text)
+    mended = _mend_extension(_mend_probation(text))
     if mended != text:
         text, confidence = mended, min(confidence, MENDED_CONFIDENCE)
     return FieldReading(text, confidence, tuple(spans))
@@ -74,6 +74,24 @@ def _mend_probation(text: str) -> str:
     if not near or edit_distance(tail, SENTENCE_END, 1) > 1:
         return text
     return PROBATION + date + SENTENCE_END
+
+
+# The entry that extends a licence: 自2013年08月18日至有效起始日期有效。 Blur takes its small leading 自 or garbles a
+# character of its tail (至 read 14); with the date whole and the tail within two edits, it is that sentence.
+EXTENSION = ("自", "至有效起始日期有效。")
+_EXTENSION_ENTRY = re.compile(r"^(.{0,2}?)(\d{4}年\d{2}月\d{2}日)(.{8,13})$")
+EXTENSION_TAIL_EDITS = 2
+
+
+def _mend_extension(text: str) -> str:
+    entry = _EXTENSION_ENTRY.match(text)
+    if entry is None:
+        return text
+    head, date, tail = entry.groups()
+    opening, closing = EXTENSION
+    if edit_distance(head, opening, 1) > 1 or edit_distance(tail, closing, EXTENSION_TAIL_EDITS) > EXTENSION_TAIL_EDITS:
+        return text
+    return opening + date + closing
 
 
 def _dropped_from(text: str, whole: str) -> bool:

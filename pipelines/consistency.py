@@ -31,10 +31,9 @@ from dataclasses import dataclass, replace
 from .extract.back import CLASS_CODE
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
 from .gazetteer import REGION_NAMES, issuing_authorities
-from .validate import add_years, id_birth, id_is_valid, id_sex, parse_date
+from .validate import VALIDITY_YEARS, add_years, id_birth, id_is_valid, id_sex, parse_date
 
 LONG_TERM = "长期"
-VALIDITY_YEARS = (6, 10)
 ADULT_AGE = 18
 # Classes open at 16 under the licence regulations: light motorcycles (F) and wheeled machinery (M).
 YOUTH_CLASSES = frozenset("FM")

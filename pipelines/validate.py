@@ -52,6 +52,10 @@ def class_is_valid(text: str) -> bool:
     return bool(_CLASS_RE.fullmatch(text))
 
 
+# A licence is valid for 6 years, then 10, then for good (长期).
+VALIDITY_YEARS = (6, 10)
+
+
 def add_years(start: dt.date, years: int) -> dt.date:
     try:
         return start.replace(year=start.year + years)

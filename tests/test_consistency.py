@@ -414,3 +414,31 @@ def test_a_birth_or_sex_not_read_is_taken_from_a_valid_number():
     assert checked.warnings == ()
     failing = {**unread, "number": plain("150402199902223121")}
     assert "birth" not in check_front(failing).fields and "sex" not in check_front(failing).fields
+
+
+def _dated(value: str) -> tuple[str, float, Span]:
+    line = read_as(*sure("0")).spans[0].line
+    return value, 0.99, Span(line, value, 0, 0, (0.99,) * len(value))
+
+
+@pytest.mark.parametrize(
+    ("date", "row", "valid_from", "valid_to"),
+    [
+        # Held-out hard seed 95031: blur faded the start date's left end; the end date alone was read whole, and
+        # used to be returned as the start, at confidence 1.00.
+        ("2024-11-04", "8-11-04 至 2024-11-04", "2018-11-04", "2024-11-04"),
+        ("2024-11-04", "4-11-04 至 2024-11-04", "2014-11-04", "2024-11-04"),  # ten years, not six
+        ("2024-11-04", "至 2024-11-04", None, "2024-11-04"),  # nothing left of the start to tell 6 from 10 years
+        # The start date read, the end lost or 长期: as before.
+        ("2018-11-04", "2018-11-04 至", "2018-11-04", None),
+        ("2018-11-04", "2018-11-04 至 长期", "2018-11-04", "长期"),
+    ],
+)
+def test_a_validity_row_whose_start_date_faded_keeps_its_end_date_as_the_end(date, row, valid_from, valid_to):
+    from pipelines.extract.front import validity_of
+
+    validity = validity_of([_dated(date)], row)
+    assert (validity["valid_from"] and validity["valid_from"].value) == valid_from
+    assert (validity["valid_to"] and validity["valid_to"].value) == valid_to
+    if valid_from and valid_from != date:
+        assert validity["valid_from"].confidence <= 0.5  # inferred, not read

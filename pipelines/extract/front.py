@@ -9,7 +9,7 @@ import numpy as np
 from ..gazetteer import closest_authority, edit_distance, local_authority
 from ..layout import FRONT, FRONT_LABELS
 from ..types import TextLine
-from ..validate import CLASS_CHARS, add_years, class_is_valid, parse_date
+from ..validate import CLASS_CHARS, VALIDITY_YEARS, add_years, class_is_valid, parse_date
 from .fields import (
     FieldReading,
     read_address,
@@ -118,6 +118,8 @@ def validity_of(dates: list[tuple[str, float, Span]], text: str) -> dict[str, Fi
     """'A 至 B' or 'A 至 长期': the first date starts the validity, the second date or 长期 in `text` ends it."""
     if not dates:
         return {}
+    if len(dates) == 1 and _after_until(dates[0][2].text, text):
+        return _validity_ending(dates[0], text)
     start = FieldReading(dates[0][0], dates[0][1], (dates[0][2],))
     if len(dates) >= 2:
         end = FieldReading(dates[1][0], dates[1][1], (dates[1][2],))
@@ -126,6 +128,35 @@ def validity_of(dates: list[tuple[str, float, Span]], text: str) -> dict[str, Fi
     else:
         end = None
     return {"valid_from": start, "valid_to": end}
+
+
+UNTIL = "至"
+
+
+def _after_until(date_text: str, text: str) -> bool:
+    """Whether the date was read after 至 and not before it: the start date was lost (blur fades the row's left end)."""
+    before, until, after = text.partition(UNTIL)
+    return bool(until) and date_text in after and date_text not in before
+
+
+# What is left of a start date blur faded from the left: at least a year's last digit and the month and day.
+_START_TAIL = re.compile(r"\d-\d{2}-\d{2}$")
+
+
+def _validity_ending(end: tuple[str, float, Span], text: str) -> dict[str, FieldReading | None]:
+    """The validity's end date alone was read. The start is valid_to less 6 or 10 years when exactly one of the two
+    ends with what is left of the start date (8-11-04 before 至 2024-11-04: 2018-11-04, not 2014-11-04)."""
+    value, confidence, span = end
+    ending = FieldReading(value, confidence, (span,))
+    tail = _START_TAIL.search(text.partition(UNTIL)[0].replace(" ", ""))
+    end_day = parse_date(value)
+    starts = [
+        start.isoformat()
+        for years in VALIDITY_YEARS
+        if end_day is not None and tail and (start := add_years(end_day, -years)).isoformat().endswith(tail.group())
+    ]
+    start = FieldReading(starts[0], confidence * 0.5, (span,)) if len(starts) == 1 else None
+    return {"valid_from": start, "valid_to": ending}
 
 
 # Most licences are issued where the holder lives. A seal too garbled to snap to any authority on its own is

@@ -216,11 +216,17 @@ def _valid_to(spans: list[Span]) -> FieldReading | None:
 
 
 def _scores(spans: list[Span]) -> FieldReading | None:
-    """The points: the digits before 分 (re-decoding to digits only would read 分 itself as a digit)."""
+    """The points: the digits before 分 (re-decoding the whole span to digits only would read 分 itself as one).
+    A lone 0 is read as the letter O now and then: with no digit read, the frames before 分 are re-decoded to digits."""
     for span in spans:
-        points = re.search(r"\d+", span.text.split("分")[0])
+        before = span.text.split("分")[0]
+        points = re.search(r"\d+", before)
         if points:
             return FieldReading(points.group(), min(span.probs[points.start() : points.end()]), (span,))
+        end = span.frames[len(before)] if len(before) < len(span.frames) else span.end_frame
+        digits, probs, _ = span.line.recognition.constrained(lambda ch: ch in DIGITS, span.start_frame, end)
+        if digits:
+            return FieldReading(digits, min(probs), (span,))
     return None
 
 

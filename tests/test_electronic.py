@@ -31,6 +31,13 @@ def test_a_screenshot_is_read_as_an_electronic_licence(reader: LicenceReader, se
     assert reading.warnings == ()
 
 
+def test_a_lone_zero_read_as_the_letter_o_is_zero_points(reader: LicenceReader):
+    # Held-out screenshot 95003: the recogniser read the 0 beside 累积记分 as O (p 0.51), so no points were returned.
+    sample = make_electronic_sample(95003)
+    assert sample.truth["accumulated_scores"] == "0"
+    assert reader.read(png(sample.image), ReadOptions()).fields == sample.truth
+
+
 def test_a_jpeg_screenshot_asked_for_as_front_is_read_too(reader: LicenceReader):
     sample = make_electronic_sample(7503)
     data = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()

@@ -173,7 +173,9 @@ class LicenceReader:
         if any(shows_licence(t.lines) for t in found):
             # Its title read but not enough of its labels and values to tell the page: a retake helps, while
             # "no licence" would send the user looking for another document.
-            raise PoorQuality("The image quality is too poor: a driving licence was found but too little of it could be read.")
+            raise PoorQuality(
+                "The image quality is too poor: a driving licence was found but too little of it could be read."
+            )
         raise RecognitionFailed("Recognition failed: no driving licence was found in the image.")
 
     def _read_candidates(

@@ -16,7 +16,8 @@ read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - a nationality, a country's short name, has two characters or more (中国, 美国, 哈萨克斯坦);
 - an address starts with a province-level division, or Hong Kong, Macao or Taiwan (it is the household
   register's address);
-- every date in the record is written in full, YYYY年MM月DD日, and its only other digits are a vehicle class's (增驾B2);
+- every date in the record is written in full, YYYY年MM月DD日, and its only other digits are a vehicle class's
+  (增驾B2);
 - an issuing authority is one of the real ones (`gazetteer.issuing_authorities`): a seal too garbled to match one
   is returned as read, but doubtful.
 """

@@ -217,7 +217,8 @@ def _valid_to(spans: list[Span]) -> FieldReading | None:
 
 def _scores(spans: list[Span]) -> FieldReading | None:
     """The points: the digits before 分 (re-decoding the whole span to digits only would read 分 itself as one).
-    A lone 0 is read as the letter O now and then: with no digit read, the frames before 分 are re-decoded to digits."""
+    A lone 0 is read as the letter O now and then: with no digit read, the frames before 分 are re-decoded to
+    digits."""
     for span in spans:
         before = span.text.split("分")[0]
         points = re.search(r"\d+", before)

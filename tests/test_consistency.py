@@ -31,7 +31,7 @@ from pipelines.extract.fields import FieldReading, read_dates, read_id_number, r
 from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 
-CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提")
+CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提", *"实习期至年月日。")
 NUMBER = "150402199902223122"  # a woman born 1999-02-22; its check character holds
 
 
@@ -442,3 +442,16 @@ def test_a_validity_row_whose_start_date_faded_keeps_its_end_date_as_the_end(dat
     assert (validity["valid_to"] and validity["valid_to"].value) == valid_to
     if valid_from and valid_from != date:
         assert validity["valid_from"].confidence <= 0.5  # inferred, not read
+
+
+def test_a_record_date_that_is_no_real_date_takes_the_runner_up_digits_that_make_one():
+    from pipelines.extract.back import MENDED_CONFIDENCE, read_record
+
+    # Held-out hard backs 95022 and 95030: the month's barred 0 read as 8, with 0 close behind.
+    frames = (*sure("实习期至2015年"), {"8": 0.6, "0": 0.35}, *sure("8月31日。"))
+    reading = read_record(list(read_as(*frames).spans))
+    assert reading is not None and reading.value == "实习期至2015年08月31日。"
+    assert reading.confidence <= MENDED_CONFIDENCE
+    # With no runner-up that makes a real date, the record stays as read (and is doubtful by its form rules).
+    stuck = read_record(list(read_as(*sure("实习期至2015年88月31日。")).spans))
+    assert stuck is not None and stuck.value == "实习期至2015年88月31日。"

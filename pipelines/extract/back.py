@@ -9,7 +9,8 @@ import numpy as np
 from ..gazetteer import edit_distance
 from ..layout import BACK, BACK_LABELS
 from ..types import TextLine
-from .fields import FieldReading, is_cjk, read_digits, read_id_number, read_name
+from ..validate import parse_date
+from .fields import DIGITS, FieldReading, date_readings, is_cjk, read_digits, read_id_number, read_name
 from .lines import Span, aligned_lines, labels_of, spans_in
 
 BACK_FIELDS = ("number", "name", "file_number", "record")
@@ -39,21 +40,47 @@ SENTENCE_END = "。"
 
 def read_record(spans: list[Span]) -> FieldReading | None:
     kept = [
-        (ch, p)
+        (ch, p, span, i)
         for span in spans
         for i, (ch, p) in enumerate(zip(span.text, span.probs))
         if is_cjk(ch) or ch.isdigit() or ch in _RECORD_PUNCTUATION or CLASS_CODE.match(span.text, i)
     ]
-    if not any(is_cjk(ch) for ch, _ in kept):
+    if not any(is_cjk(ch) for ch, *_ in kept):
         return None
-    text = "".join(ch for ch, _ in kept)
+    text, ratio = _real_dates(kept)
     if not text.endswith(SENTENCE_END):
         text += SENTENCE_END
-    confidence = min(p for _, p in kept)
+    confidence = min(p for _, p, *_ in kept) * ratio
     mended = _mend_extension(_mend_probation(text))
-    if mended != text:
+    if mended != text or ratio < 1:
         text, confidence = mended, min(confidence, MENDED_CONFIDENCE)
     return FieldReading(text, confidence, tuple(spans))
+
+
+_RECORD_DATE = re.compile(r"\d{4}年\d{2}月\d{2}日")
+
+
+def _real_dates(kept: list[tuple[str, float, Span, int]]) -> tuple[str, float]:
+    """The kept characters as text, each date in it that is no real date (2015年88月31日) replaced by the likeliest
+    real one the recogniser's runner-up digits make, as the front's dates are; and how much less likely that was."""
+    text = "".join(ch for ch, *_ in kept)
+    ratio = 1.0
+    for match in _RECORD_DATE.finditer(text):
+        if parse_date(match.group()) is not None:
+            continue
+        per_char = [
+            span.line.recognition.candidates_at([span.frames[i]], lambda ch: ch in DIGITS)[0] if span.frames else {}
+            for _, _, span, i in kept[match.start() : match.end()]
+        ]
+        readings = date_readings(match.group(), per_char)
+        if readings:
+            likeliest, day = max((r, d) for d, r in readings.items())
+            real = parse_date(day)
+            assert real is not None  # date_readings returns only real dates
+            written = f"{real.year:04d}年{real.month:02d}月{real.day:02d}日"
+            text = text[: match.start()] + written + text[match.end() :]  # the same length: later matches stay put
+            ratio = min(ratio, likeliest)
+    return text, ratio
 
 
 # The entry a card printer writes on most new licences' back page: 实习期至2005年08月26日。 Blur drops its small

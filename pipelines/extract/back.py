@@ -57,7 +57,9 @@ def read_record(spans: list[Span]) -> FieldReading | None:
     return FieldReading(text, confidence, tuple(spans))
 
 
-_RECORD_DATE = re.compile(r"\d{4}年\d{2}月\d{2}日")
+# A date as a record writes it in full; the entries below are recognised by where it stands.
+_FULL_DATE = r"\d{4}年\d{2}月\d{2}日"
+_RECORD_DATE = re.compile(_FULL_DATE)
 
 
 def _real_dates(kept: list[tuple[str, float, Span, int]]) -> tuple[str, float]:
@@ -88,7 +90,7 @@ def _real_dates(kept: list[tuple[str, float, Span, int]]) -> tuple[str, float]:
 # that near, with nothing else beside the date, is that sentence. Two characters replaced are not mended (有效期至
 # is another entry), nor a lone 至. A mending is never as sure as a clean reading.
 PROBATION = "实习期至"
-_DATED_ENTRY = re.compile(r"^(\D{1,6})(\d{4}年\d{2}月\d{2}日)(\D{0,2})$")
+_DATED_ENTRY = re.compile(rf"^(\D{{1,6}})({_FULL_DATE})(\D{{0,2}})$")
 MENDED_CONFIDENCE = 0.9
 
 
@@ -106,7 +108,7 @@ def _mend_probation(text: str) -> str:
 # The entry that extends a licence: 自2013年08月18日至有效起始日期有效。 Blur takes its small leading 自 or garbles a
 # character of its tail (至 read 14); with the date whole and the tail within two edits, it is that sentence.
 EXTENSION = ("自", "至有效起始日期有效。")
-_EXTENSION_ENTRY = re.compile(r"^(.{0,2}?)(\d{4}年\d{2}月\d{2}日)(.{8,13})$")
+_EXTENSION_ENTRY = re.compile(rf"^(.{{0,2}}?)({_FULL_DATE})(.{{8,13}})$")
 EXTENSION_TAIL_EDITS = 2
 
 

@@ -150,11 +150,9 @@ def _validity_ending(end: tuple[str, float, Span], text: str) -> dict[str, Field
     ending = FieldReading(value, confidence, (span,))
     tail = _START_TAIL.search(text.partition(UNTIL)[0].replace(" ", ""))
     end_day = parse_date(value)
-    starts = [
-        start.isoformat()
-        for years in VALIDITY_YEARS
-        if end_day is not None and tail and (start := add_years(end_day, -years)).isoformat().endswith(tail.group())
-    ]
+    if tail is None or end_day is None:
+        return {"valid_from": None, "valid_to": ending}
+    starts = [day for years in VALIDITY_YEARS if (day := add_years(end_day, -years).isoformat()).endswith(tail.group())]
     start = FieldReading(starts[0], confidence * 0.5, (span,)) if len(starts) == 1 else None
     return {"valid_from": start, "valid_to": ending}
 
@@ -176,18 +174,14 @@ def read_authority(spans: list[Span], address: FieldReading | None = None) -> Fi
         return None
     raw = "".join(chars)
     confidence = min(p for span in spans for p in span.probs)
-    local = local_authority(address.value) if address is not None else None
     match = closest_authority(raw)
-    if match is not None:
-        authority, distance = match
-        if distance == 0:
-            return FieldReading(authority, confidence, tuple(spans))
-        near = distance + LOCAL_AUTHORITY_SLACK
-        if local is not None and local != authority and edit_distance(raw, local, near) <= near:
-            return FieldReading(local, confidence * 0.5, tuple(spans))
-        return FieldReading(authority, confidence * 0.8, tuple(spans))
-    if local is not None:
-        allowed = int(LOCAL_AUTHORITY_RATIO * len(local))
+    if match is not None and match[1] == 0:
+        return FieldReading(match[0], confidence, tuple(spans))
+    local = local_authority(address.value) if address is not None else None
+    if local is not None and (match is None or local != match[0]):
+        allowed = match[1] + LOCAL_AUTHORITY_SLACK if match is not None else int(LOCAL_AUTHORITY_RATIO * len(local))
         if edit_distance(raw, local, allowed) <= allowed:
             return FieldReading(local, confidence * 0.5, tuple(spans))
+    if match is not None:
+        return FieldReading(match[0], confidence * 0.8, tuple(spans))
     return FieldReading(raw, confidence * 0.5, tuple(spans))

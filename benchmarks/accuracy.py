@@ -25,6 +25,7 @@ from samples import CACHE_ENV, benchmark_sample
 from serving import ROOT, percentile
 
 from models import EngineOptions, load_engine
+from models.backend import BACKENDS
 from pipelines import LicenceReader, ReadOptions
 from pipelines.errors import DlocrError
 from pipelines.types import LicenceReading
@@ -231,7 +232,7 @@ def main() -> None:
     parser.add_argument("--pages", type=lambda s: s.split(","), default=["front", "back"])
     parser.add_argument("--seed", type=int, default=1000, help="first seed; held apart from the test suite's seeds")
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = the runtime's default)")
-    parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--backend", default="auto", choices=BACKENDS)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--fixed-shapes", action="store_true", help="pad inputs to the GPU's fixed shapes on any device")
     parser.add_argument("--verbose", action="store_true", help="list every wrong field")

@@ -40,7 +40,7 @@ class Server:
 
 @contextmanager
 def running_server(
-    workers: int = 1, backend: str = "onnxruntime", threads: int = 0, device: str = "cpu", **env: str
+    workers: int = 1, backend: str = "auto", threads: int = 0, device: str = "cpu", **env: str
 ) -> Iterator[Server]:
     """A `dlocr serve` subprocess, yielded once /health answers and stopped afterwards."""
     port = free_port()

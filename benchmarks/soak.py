@@ -1,6 +1,6 @@
 """A long run at steady concurrency: errors, memory at start and end, and whether p99 drifts.
 
-    python benchmarks/soak.py [--requests 10000] [--concurrency 8] [--backend onnxruntime] [--workers 1] [--threads 0]
+    python benchmarks/soak.py [--requests 10000] [--concurrency 8] [--backend auto] [--workers 1] [--threads 0]
 
 The load is split into ten rounds; each prints its p50/p99 and the server's RSS, so a leak or a slow-down shows
 as a trend. Loopback only; bounded in count.
@@ -12,12 +12,14 @@ import argparse
 
 from serving import bodies, load, percentile, rss_mb, running_server, server_processes
 
+from models.backend import BACKENDS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--backend", default="auto", choices=BACKENDS)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads per worker (0 = default)")
     parser.add_argument("--seed", type=int, default=8000)

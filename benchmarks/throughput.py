@@ -1,6 +1,6 @@
 """Cards per second at increasing concurrency, with one and two worker processes; CPU and memory of the server.
 
-    python benchmarks/throughput.py [--requests 24] [--concurrency 1,2,4,8,16] [--workers 1,2] [--backend onnxruntime]
+    python benchmarks/throughput.py [--requests 24] [--concurrency 1,2,4,8,16] [--workers 1,2] [--backend auto]
                                     [--device cpu|cuda]
 """
 
@@ -11,13 +11,15 @@ import os
 
 from serving import bodies, cpu_seconds, load, percentile, rss_mb, running_server, server_processes
 
+from models.backend import BACKENDS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=24, help="requests per concurrency level")
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4, 8, 16])
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2])
-    parser.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"])
+    parser.add_argument("--backend", default="auto", choices=BACKENDS)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads per worker (0 = default)")
     parser.add_argument("--seed", type=int, default=6000)

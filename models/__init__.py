@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backend import EngineOptions, make_backend
+from .backend import NETWORKS, EngineOptions, make_backend, runtime_for
 from .batching import BatchingRecognizer
 from .classifier import DirectionClassifier
 from .detector import DetectedBox, TextDetector
@@ -39,16 +39,13 @@ class OcrEngine:
     recognizer: TextRecognizer | BatchingRecognizer
     classifier: DirectionClassifier
     providers: tuple[str, ...]
+    runtimes: dict[str, str]  # network (det, rec, cls) -> onnxruntime or openvino
     load_seconds: float
     shapes: ShapePolicy = AS_GIVEN
 
     @property
     def device(self) -> str:
         return "cuda" if "CUDAExecutionProvider" in self.providers else "cpu"
-
-    @property
-    def backend(self) -> str:
-        return "openvino" if self.providers[0].startswith("OpenVINO") else "onnxruntime"
 
     def warm_up(self, detection_sizes: Sequence[tuple[int, int]]) -> None:
         """Runs every network once before the first request. With fixed shapes (a GPU), runs each shape that reads
@@ -63,12 +60,12 @@ class OcrEngine:
 
 def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
     start = time.perf_counter()
-    det = make_backend(DETECTOR.verified_path(), options)
+    det = make_backend(DETECTOR.verified_path(), options, "det")
     # On a GPU the softmax over every class would cross to the host for each frame: cut it in the graph. On the CPU
     # the cut measured 5-8% faster but left the process 80-200 MB larger, so there numpy picks (models/topk.py).
     on_gpu = "CUDAExecutionProvider" in det.providers
-    rec = make_backend(RECOGNIZER.verified_path(), options, top_k=TOP_K if on_gpu else 0)
-    cls = make_backend(CLASSIFIER.verified_path(), options)
+    rec = make_backend(RECOGNIZER.verified_path(), options, "rec", top_k=TOP_K if on_gpu else 0)
+    cls = make_backend(CLASSIFIER.verified_path(), options, "cls")
     fixed = options.fixed_shapes if options.fixed_shapes is not None else on_gpu
     shapes = FIXED if fixed else AS_GIVEN
     recognizer = TextRecognizer(rec, shapes)
@@ -77,6 +74,7 @@ def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
         recognizer=BatchingRecognizer(recognizer) if options.batch_recognition else recognizer,
         classifier=DirectionClassifier(cls, shapes),
         providers=det.providers,
+        runtimes={network: runtime_for(network, options) for network in NETWORKS},
         load_seconds=time.perf_counter() - start,
         shapes=shapes,
     )

@@ -72,8 +72,8 @@ MODEL_LOAD_SECONDS = Gauge(
 # An info metric written as a gauge: prometheus-client's Info type does not work in multiprocess mode.
 ENGINE_INFO = Gauge(
     "dlocr_engine_info",
-    "Inference backend and device of the loaded engine (always 1)",
-    ["backend", "version", "device"],
+    "Inference runtime and device of each network of the loaded engine (always 1)",
+    ["network", "backend", "version", "device"],
     multiprocess_mode="max",
 )
 
@@ -90,9 +90,10 @@ def observe_stages(timings: dict[str, float]) -> None:
 
 def record_engine(engine: OcrEngine, seconds: float) -> None:
     MODEL_LOAD_SECONDS.set(seconds)
-    # The backend is also the name of its Python package (onnxruntime, openvino), already imported.
-    version = getattr(importlib.import_module(engine.backend), "__version__", "unknown")
-    ENGINE_INFO.labels(backend=engine.backend, version=version, device=engine.device).set(1)
+    for network, runtime in engine.runtimes.items():
+        # The runtime is also the name of its Python package (onnxruntime, openvino), already imported.
+        version = getattr(importlib.import_module(runtime), "__version__", "unknown")
+        ENGINE_INFO.labels(network=network, backend=runtime, version=version, device=engine.device).set(1)
 
 
 def exposition() -> bytes:

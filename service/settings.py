@@ -66,11 +66,16 @@ class Settings(BaseSettings):
         "a variable also set in the environment keeps the environment's value.",
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    backend: Literal["onnxruntime", "openvino"] = Field(
-        default="onnxruntime", description="Inference runtime; openvino (CPU only) needs pip install '.[openvino]'."
+    backend: Literal["auto", "onnxruntime", "openvino"] = Field(
+        default="auto",
+        description="Inference runtime. auto: on the CPU the detector and direction classifier on OpenVINO (when "
+        "installed) and the recogniser on ONNX Runtime, the faster of each measured; on a GPU ONNX Runtime. "
+        "onnxruntime or openvino (CPU only): every network on it.",
     )
     intra_op_threads: int = Field(
-        default=0, ge=0, description="onnxruntime intra-op threads; 0 = its default with one worker, 1 with several."
+        default=0,
+        ge=0,
+        description="Threads per inference (both runtimes); 0 = their default with one worker, 1 with several.",
     )
     # Measured with 8 clients on 2 cores: 1.75-1.79 cards/s against 1.60-1.75 without, and 75 MB less resident,
     # since two recognitions no longer hold their buffers at once. A lone request waits for nothing.

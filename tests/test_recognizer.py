@@ -46,8 +46,8 @@ def _real_lines(engine) -> list[np.ndarray]:
 
 def test_the_graphs_top_k_finds_what_numpy_finds_in_the_softmax(engine):
     options = EngineOptions(device="cpu")
-    full = make_backend(RECOGNIZER.verified_path(), options)
-    cut = make_backend(RECOGNIZER.verified_path(), options, top_k=TOP_K)
+    full = make_backend(RECOGNIZER.verified_path(), options, "rec")
+    cut = make_backend(RECOGNIZER.verified_path(), options, "rec", top_k=TOP_K)
     crops = _real_lines(engine)[:4]
     width = max(resized_width(c) for c in crops)
     # A padded batch, as on a GPU: the zero row's outputs are dropped.
@@ -72,7 +72,7 @@ def test_real_frames_keep_the_same_candidates_and_greedy_reading(engine):
 
 def test_a_recogniser_on_the_cut_graph_reads_what_the_full_one_reads(engine):
     """The GPU's configuration (TopK in the graph, fixed shapes), run on the CPU."""
-    cut = make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), top_k=TOP_K)
+    cut = make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), "rec", top_k=TOP_K)
     crops = _real_lines(engine)
     expected = [(r.text, r.char_frames) for r in engine.recognizer(crops)]
     for shapes in (AS_GIVEN, FIXED):

@@ -18,6 +18,7 @@ import cv2
 import httpx
 import numpy as np
 import onnxruntime
+import openvino
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -169,8 +170,10 @@ def test_loading_the_engine_is_measured() -> None:
         assert http.get("/ready").json() == {"status": "ready"}
         samples = scrape(http)
     assert 0 < value(samples, "dlocr_model_load_seconds") < 120
-    info = {"backend": "onnxruntime", "version": onnxruntime.__version__, "device": "cpu"}
-    assert value(samples, "dlocr_engine_info", **info) == 1
+    # The default backend, auto: on the CPU the detector and classifier on OpenVINO, the recogniser on ONNX Runtime.
+    for network, runtime in (("det", openvino), ("rec", onnxruntime), ("cls", openvino)):
+        info = {"network": network, "backend": runtime.__name__, "version": runtime.__version__, "device": "cpu"}
+        assert value(samples, "dlocr_engine_info", **info) == 1
 
 
 # -- /docs and its examples -------------------------------------------------------------------------------------

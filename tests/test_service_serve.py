@@ -58,8 +58,9 @@ def test_metrics_add_up_over_the_workers(served: DlocrProcess) -> None:
     for _ in range(6):  # whichever worker answers the scrape counts every worker's requests
         text = httpx.get(f"{served.base}/metrics").text
         assert [s.value for s in samples(text, "dlocr_requests_total") if s.labels == labels] == [sent]
-        [info] = samples(text, "dlocr_engine_info")
-        assert (info.labels["backend"], info.labels["device"], info.value) == ("onnxruntime", "cpu", 1)
+        info = samples(text, "dlocr_engine_info")
+        assert sorted((i.labels["network"], i.labels["backend"], i.labels["device"], i.value) for i in info) == [
+            ("cls", "openvino", "cpu", 1), ("det", "openvino", "cpu", 1), ("rec", "onnxruntime", "cpu", 1)]
         [load] = samples(text, "dlocr_model_load_seconds")
         assert load.value > 0
         assert [s.value for s in samples(text, "dlocr_queue_depth")] == [0]

@@ -11,15 +11,19 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
+from .shapes import CARD_DETECTION_SIZE
 from .topk import with_top_k
 
 DEVICES = ("auto", "cpu", "cuda")
 BACKENDS = ("auto", "onnxruntime", "openvino")
 NETWORKS = ("det", "rec", "cls")
-# What `auto` runs on OpenVINO when the engine is on the CPU. Measured on this project's 2 cores (an Intel Xeon), the
-# same fp32 arithmetic: the detector on a straightened card 59-65 ms on OpenVINO against 188-198 ms on ONNX Runtime;
-# the recogniser 37-48 ms a batch against 32-36 ms, as every batch brings a width OpenVINO has not run before.
-OPENVINO_WHEN_AUTO = ("det", "cls")
+# What `auto` runs on OpenVINO when the engine is on the CPU: the detector at the straightened card's size, compiled
+# for that one shape (ShapeRouted). Measured on this project's 2 cores (an Intel Xeon), the same fp32 arithmetic: a
+# card's detection took 43 ms so compiled, 58-65 ms on OpenVINO with free shapes and 160-198 ms on ONNX Runtime. Free
+# shapes also held memory: a detector that had seen the four detection sizes kept 645 MB resident, against 280 MB
+# on ONNX Runtime and 238 MB for the single shape. The recogniser ran 37-48 ms a batch on OpenVINO against 32-36 ms,
+# as every batch brings a width it has not run before; the classifier is a few milliseconds either way.
+OPENVINO_WHEN_AUTO = ("det",)
 
 
 @dataclass(frozen=True)
@@ -162,11 +166,13 @@ class OpenVinoBackend:
 
     The plugin's own default is bfloat16 on CPUs with AMX or AVX512-BF16, such as this project's: the detector then
     ran in 42 against 65 ms, but the development seeds lost two flat and photo fields that fp32 reads (a name took a
-    character from the line beside it). A compiled model is shared; an infer request is not thread-safe, so each
-    thread keeps its own.
+    character from the line beside it). A compiled model is shared; an infer request is not thread-safe and keeps
+    its buffers, so requests are lent from a pool: as many exist as calls have ever run at once, not one per thread
+    of the server's pool (one per thread took a worker from 507 to 686 MB under 8 clients).
     """
 
-    def __init__(self, path: Path, options: EngineOptions):
+    def __init__(self, path: Path, options: EngineOptions, shape: tuple[int, ...] | None = None):
+        """shape: compile for this input shape alone (less memory, faster); None: any shape."""
         if options.device == "cuda":
             raise RuntimeError("DLOCR_BACKEND=openvino runs on the CPU: use onnxruntime with DLOCR_DEVICE=cuda")
         try:
@@ -175,23 +181,45 @@ class OpenVinoBackend:
             raise RuntimeError("DLOCR_BACKEND=openvino needs the openvino package, a dependency of dlocr") from exc
         core = ov.Core()
         model = core.read_model(str(path))
+        if shape is not None:
+            model.reshape(list(shape))
         config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
         if options.intra_op_threads > 0:
             config["INFERENCE_NUM_THREADS"] = options.intra_op_threads
         self._compiled = core.compile_model(model, "CPU", config)
         self._metadata = _openvino_metadata(model)
-        self._local = threading.local()
+        self._idle: list[ov.InferRequest] = []
         self.providers = ("OpenVINO:CPU",)
 
     def run(self, x: np.ndarray) -> list[np.ndarray]:
-        request = getattr(self._local, "request", None)
-        if request is None:
-            request = self._local.request = self._compiled.create_infer_request()
-        results = request.infer({0: x})
-        return [results[i].copy() for i in range(len(results))]
+        try:
+            request = self._idle.pop()  # list.pop and list.append are atomic: the pool needs no lock
+        except IndexError:
+            request = self._compiled.create_infer_request()
+        try:
+            results = request.infer({0: x})
+            return [results[i].copy() for i in range(len(results))]
+        finally:
+            self._idle.append(request)
 
     def metadata(self) -> dict[str, str]:
         return dict(self._metadata)
+
+
+class ShapeRouted:
+    """Inputs of one shape to one backend, any other shape to another."""
+
+    def __init__(self, shape: tuple[int, ...], at_shape: Backend, otherwise: Backend):
+        self._shape = shape
+        self._at_shape = at_shape
+        self._otherwise = otherwise
+        self.providers = at_shape.providers + otherwise.providers
+
+    def run(self, x: np.ndarray) -> list[np.ndarray]:
+        return (self._at_shape if x.shape == self._shape else self._otherwise).run(x)
+
+    def metadata(self) -> dict[str, str]:
+        return self._otherwise.metadata()
 
 
 def _openvino_metadata(model) -> dict[str, str]:
@@ -205,8 +233,13 @@ def _openvino_metadata(model) -> dict[str, str]:
 def make_backend(path: Path, options: EngineOptions, network: str, top_k: int = 0) -> Backend:
     """The network (det, rec, cls) at `path`; with top_k (ONNX Runtime only), its output cut to the k best along
     the last axis."""
-    if runtime_for(network, options) == "openvino":
-        if top_k:
-            raise ValueError("top_k is an ONNX Runtime graph change; OpenVINO runs the full graph")
+    runtime = runtime_for(network, options)
+    if runtime == "openvino" and top_k:
+        raise ValueError("top_k is an ONNX Runtime graph change; OpenVINO runs the full graph")
+    if runtime == "openvino" and options.backend == "auto":
+        width, height = CARD_DETECTION_SIZE
+        shape = (1, 3, height, width)
+        return ShapeRouted(shape, OpenVinoBackend(path, options, shape), OrtBackend(path, options))
+    if runtime == "openvino":
         return OpenVinoBackend(path, options)
     return OrtBackend(path, options, top_k)

@@ -16,6 +16,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+# (w, h): every straightened card is detected at this size (pipelines/read.py). On the CPU the detector is
+# compiled for it alone on OpenVINO (models/backend.py, ShapeRouted); other sizes, rarer, run on ONNX Runtime.
+CARD_DETECTION_SIZE = (704, 480)
 # Recognition input widths at the 48 px line height on a GPU, each about 1.5x the last. A line wider than the
 # last is padded to a multiple of it.
 LINE_WIDTHS = (192, 288, 432, 640, 960, 1440, 2160)

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from models import OcrEngine
+from models.shapes import CARD_DETECTION_SIZE
 
 from .align import layout_to_card
 from .extract.lines import Label, infix_distance, labels_of
@@ -16,7 +17,7 @@ from .straighten import turned_half
 from .types import CARD_H, CARD_W, Card, CardText, Page, TextLine
 from .validate import class_is_valid
 
-DET_SIZE = (704, 480)
+DET_SIZE = CARD_DETECTION_SIZE
 
 # Printed labels that only one page carries. 住址/Address are left out: the vehicle licence (行驶证), the
 # likeliest wrong upload, prints them too.

@@ -68,9 +68,9 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     backend: Literal["auto", "onnxruntime", "openvino"] = Field(
         default="auto",
-        description="Inference runtime. auto: on the CPU the detector and direction classifier on OpenVINO (when "
-        "installed) and the recogniser on ONNX Runtime, the faster of each measured; on a GPU ONNX Runtime. "
-        "onnxruntime or openvino (CPU only): every network on it.",
+        description="Inference runtime. auto: on the CPU the detector on OpenVINO at the card's size and everything "
+        "else on ONNX Runtime, the faster of each measured (about 150 MB more per worker); on a GPU ONNX Runtime. "
+        "onnxruntime (least memory) or openvino (CPU only): every network on it.",
     )
     intra_op_threads: int = Field(
         default=0,

@@ -14,21 +14,23 @@ from models import EngineOptions, load_engine
 from models.backend import (
     OpenVinoBackend,
     OrtBackend,
+    ShapeRouted,
     choose_providers,
     make_backend,
     runtime_for,
     session_per_shape,
     share_cuda_arena,
 )
-from models.manifest import CLASSIFIER, RECOGNIZER, ModelIntegrityError, WeightFile
+from models.manifest import CLASSIFIER, DETECTOR, RECOGNIZER, ModelIntegrityError, WeightFile
+from models.shapes import CARD_DETECTION_SIZE
 from pipelines import LicenceReader, ReadOptions
 
 SPECIMEN = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg"
 
 
 def test_every_backend_reads_what_onnxruntime_reads(reader: LicenceReader):
-    """The test suite's engine runs on `auto`: on this CPU, the detector and classifier on OpenVINO."""
-    assert reader.engine.runtimes == {"det": "openvino", "rec": "onnxruntime", "cls": "openvino"}
+    """The test suite's engine runs on `auto`: on this CPU, the detector on OpenVINO at the card's size."""
+    assert reader.engine.runtimes == {"det": "openvino", "rec": "onnxruntime", "cls": "onnxruntime"}
     data = SPECIMEN.read_bytes()
     options = ReadOptions(side="front", return_issuing_authority=True)
     expected = LicenceReader(load_engine(EngineOptions(backend="onnxruntime", device="cpu"))).read(data, options)
@@ -52,7 +54,7 @@ def test_both_backends_read_the_same_dictionary_and_compute_the_same_numbers():
 
 def test_auto_puts_each_network_on_the_runtime_measured_faster_for_it(monkeypatch: pytest.MonkeyPatch):
     cpu = EngineOptions(device="cpu")
-    assert [runtime_for(network, cpu) for network in ("det", "rec", "cls")] == ["openvino", "onnxruntime", "openvino"]
+    assert [runtime_for(network, cpu) for network in ("det", "rec", "cls")] == ["openvino", "onnxruntime", "onnxruntime"]
     for backend in ("onnxruntime", "openvino"):
         assert {runtime_for(n, EngineOptions(device="cpu", backend=backend)) for n in ("det", "rec", "cls")} == {backend}
     monkeypatch.setattr("models.backend.choose_providers", lambda device: ["CUDAExecutionProvider", "CPUExecutionProvider"])
@@ -60,6 +62,19 @@ def test_auto_puts_each_network_on_the_runtime_measured_faster_for_it(monkeypatc
     monkeypatch.undo()
     monkeypatch.setattr("models.backend.openvino_installed", lambda: False)
     assert {runtime_for(network, cpu) for network in ("det", "rec", "cls")} == {"onnxruntime"}
+
+
+def test_auto_compiles_the_detector_on_openvino_for_the_cards_size_alone():
+    """Any other size (a whole photo searched for text, a screenshot) runs on ONNX Runtime, with the same result."""
+    routed = make_backend(DETECTOR.verified_path(), EngineOptions(device="cpu"), "det")
+    assert isinstance(routed, ShapeRouted) and routed.providers == ("OpenVINO:CPU", "CPUExecutionProvider")
+    alone = OrtBackend(DETECTOR.verified_path(), EngineOptions(device="cpu"))
+    width, height = CARD_DETECTION_SIZE
+    card = cv2.imread(str(SPECIMEN))
+    for w, h in ((width, height), (960, 640)):
+        x = (cv2.resize(card, (w, h)).astype(np.float32) / 255 - 0.5) / 0.5
+        x = np.ascontiguousarray(x.transpose(2, 0, 1)[np.newaxis])
+        assert np.allclose(routed.run(x)[0], alone.run(x)[0], atol=1e-4)
 
 
 def test_unknown_backend_and_impossible_combinations_are_refused():

@@ -170,8 +170,8 @@ def test_loading_the_engine_is_measured() -> None:
         assert http.get("/ready").json() == {"status": "ready"}
         samples = scrape(http)
     assert 0 < value(samples, "dlocr_model_load_seconds") < 120
-    # The default backend, auto: on the CPU the detector and classifier on OpenVINO, the recogniser on ONNX Runtime.
-    for network, runtime in (("det", openvino), ("rec", onnxruntime), ("cls", openvino)):
+    # The default backend, auto: on the CPU the detector on OpenVINO, the recogniser and classifier on ONNX Runtime.
+    for network, runtime in (("det", openvino), ("rec", onnxruntime), ("cls", onnxruntime)):
         info = {"network": network, "backend": runtime.__name__, "version": runtime.__version__, "device": "cpu"}
         assert value(samples, "dlocr_engine_info", **info) == 1
 

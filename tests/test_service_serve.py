@@ -60,7 +60,7 @@ def test_metrics_add_up_over_the_workers(served: DlocrProcess) -> None:
         assert [s.value for s in samples(text, "dlocr_requests_total") if s.labels == labels] == [sent]
         info = samples(text, "dlocr_engine_info")
         assert sorted((i.labels["network"], i.labels["backend"], i.labels["device"], i.value) for i in info) == [
-            ("cls", "openvino", "cpu", 1), ("det", "openvino", "cpu", 1), ("rec", "onnxruntime", "cpu", 1)]
+            ("cls", "onnxruntime", "cpu", 1), ("det", "openvino", "cpu", 1), ("rec", "onnxruntime", "cpu", 1)]
         [load] = samples(text, "dlocr_model_load_seconds")
         assert load.value > 0
         assert [s.value for s in samples(text, "dlocr_queue_depth")] == [0]

@@ -166,9 +166,9 @@ class OpenVinoBackend:
 
     The plugin's own default is bfloat16 on CPUs with AMX or AVX512-BF16, such as this project's: the detector then
     ran in 42 against 65 ms, but the development seeds lost two flat and photo fields that fp32 reads (a name took a
-    character from the line beside it). A compiled model is shared; an infer request is not thread-safe and keeps
-    its buffers, so requests are lent from a pool: as many exist as calls have ever run at once, not one per thread
-    of the server's pool (one per thread took a worker from 507 to 686 MB under 8 clients).
+    character from the line beside it). A compiled model is shared; an infer request is not thread-safe, so
+    requests are lent from a pool: as many exist as calls have ever run at once, not one per thread of the
+    server's thread pool.
     """
 
     def __init__(self, path: Path, options: EngineOptions, shape: tuple[int, ...] | None = None):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,7 +53,7 @@ def read_record(spans: list[Span]) -> FieldReading | None:
     if not text.endswith(SENTENCE_END):
         text += SENTENCE_END
     confidence = min(p for _, p, *_ in kept) * ratio
-    mended = _mend_extension(_mend_probation(text))
+    mended = _mend_entries(text)
     if mended != text or ratio < 1:
         text, confidence = mended, min(confidence, MENDED_CONFIDENCE)
     return FieldReading(text, confidence, tuple(spans))
@@ -85,42 +87,57 @@ def _real_dates(kept: list[tuple[str, float, Span, int]]) -> tuple[str, float]:
     return text, ratio
 
 
+# An entry the reading is near enough to be mended to: an opening, the full date, a closing. `pattern` splits a
+# reading into what stands before the date, the date and what stands after it; `near` judges the two sides.
+@dataclass(frozen=True)
+class _DatedEntry:
+    opening: str
+    closing: str
+    pattern: re.Pattern[str]
+    near: Callable[[str, str], bool]
+
+    def mend(self, text: str) -> str:
+        entry = self.pattern.match(text)
+        if entry is None or not self.near(entry.group(1), entry.group(3)):
+            return text
+        return self.opening + entry.group(2) + self.closing
+
+
 # The entry a card printer writes on most new licences' back page: 实习期至2005年08月26日。 Blur drops its small
 # words' characters (期至2005年…, 实期…) or garbles one (实习月期至…) while the large date survives; a reading
 # that near, with nothing else beside the date, is that sentence. Two characters replaced are not mended (有效期至
 # is another entry), nor a lone 至. A mending is never as sure as a clean reading.
 PROBATION = "实习期至"
-_DATED_ENTRY = re.compile(rf"^(\D{{1,6}})({_FULL_DATE})(\D{{0,2}})$")
 MENDED_CONFIDENCE = 0.9
 
 
-def _mend_probation(text: str) -> str:
-    entry = _DATED_ENTRY.match(text)
-    if entry is None:
-        return text
-    words, date, tail = entry.groups()
+def _near_probation(words: str, tail: str) -> bool:
     near = edit_distance(words, PROBATION, 1) <= 1 or (len(words) >= 2 and _dropped_from(words, PROBATION))
-    if not near or edit_distance(tail, SENTENCE_END, 1) > 1:
-        return text
-    return PROBATION + date + SENTENCE_END
+    return near and edit_distance(tail, SENTENCE_END, 1) <= 1
 
 
 # The entry that extends a licence: 自2013年08月18日至有效起始日期有效。 Blur takes its small leading 自 or garbles a
 # character of its tail (至 read 14); with the date whole and the tail within two edits, it is that sentence.
 EXTENSION = ("自", "至有效起始日期有效。")
-_EXTENSION_ENTRY = re.compile(rf"^(.{{0,2}}?)({_FULL_DATE})(.{{8,13}})$")
 EXTENSION_TAIL_EDITS = 2
 
 
-def _mend_extension(text: str) -> str:
-    entry = _EXTENSION_ENTRY.match(text)
-    if entry is None:
-        return text
-    head, date, tail = entry.groups()
+def _near_extension(head: str, tail: str) -> bool:
     opening, closing = EXTENSION
-    if edit_distance(head, opening, 1) > 1 or edit_distance(tail, closing, EXTENSION_TAIL_EDITS) > EXTENSION_TAIL_EDITS:
-        return text
-    return opening + date + closing
+    near_tail = edit_distance(tail, closing, EXTENSION_TAIL_EDITS) <= EXTENSION_TAIL_EDITS
+    return edit_distance(head, opening, 1) <= 1 and near_tail
+
+
+_ENTRIES = (
+    _DatedEntry(PROBATION, SENTENCE_END, re.compile(rf"^(\D{{1,6}})({_FULL_DATE})(\D{{0,2}})$"), _near_probation),
+    _DatedEntry(*EXTENSION, re.compile(rf"^(.{{0,2}}?)({_FULL_DATE})(.{{8,13}})$"), _near_extension),
+)
+
+
+def _mend_entries(text: str) -> str:
+    for entry in _ENTRIES:
+        text = entry.mend(text)
+    return text
 
 
 def _dropped_from(text: str, whole: str) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 from serving import PATH, TOKEN, bodies, percentile, running_server
 
 from models import EngineOptions, load_engine
-from models.backend import BACKENDS, NETWORKS, runtime_for
+from models.backend import BACKENDS, NETWORKS
 from models.manifest import CLASSIFIER, DETECTOR, RECOGNIZER
 from pipelines import LicenceReader, ReadOptions
 from pipelines.errors import DlocrError
@@ -97,8 +97,7 @@ def in_process(bodies: dict[str, list[dict]], args: argparse.Namespace) -> None:
         print(f"| {stage} | {stages[stage] / count * 1000:.0f} | {100 * stages[stage] / max(total, 1e-9):.0f}% |")
     if args.no_generic:
         return
-    options = EngineOptions(device=args.device, intra_op_threads=args.threads, backend=args.backend)
-    ours_runtimes = {network: runtime_for(network, options) for network in NETWORKS}
+    ours_runtimes = reader.engine.runtimes
     # As rapidocr ships (ONNX Runtime throughout), and on the runtimes ours runs each network on: the second ratio
     # measures the pipeline alone.
     comparisons = {"as shipped": dict.fromkeys(NETWORKS, "onnxruntime"), "on our runtimes": ours_runtimes}
@@ -161,6 +160,7 @@ def generic_times(
             generic(pixels)
             times[tier].append(time.perf_counter() - started)
     return times
+
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .backend import Backend
-from .recognizer import REC_HEIGHT, normalise_line, resized_width
+from .recognizer import line_batch, resized_width
 from .shapes import AS_GIVEN, ShapePolicy
 
 # The classifier takes the recogniser's 48 px line height, padded to a fixed width.
@@ -23,12 +23,8 @@ class DirectionClassifier:
         """Probability that each crop is upside down."""
         if not crops:
             return np.zeros(0, np.float32)
-        x = np.zeros((self._shapes.batch_rows(len(crops)), 3, REC_HEIGHT, CLS_W), np.float32)
-        for row, crop in enumerate(crops):
-            x[row] = _normalise(crop)
+        widths = [min(CLS_W, resized_width(crop)) for crop in crops]
+        x = line_batch(crops, widths, self._shapes.batch_rows(len(crops)), CLS_W)
         probs = self._backend.run(x)[0]
         return probs[: len(crops), 1].astype(np.float32)
 
-
-def _normalise(crop: np.ndarray) -> np.ndarray:
-    return normalise_line(crop, min(CLS_W, resized_width(crop)), CLS_W)

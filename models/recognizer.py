@@ -91,9 +91,8 @@ class TextRecognizer:
         results: list[Recognition | None] = [None] * len(crops)
         for batch in _width_batches([int(i) for i in order], widths, self._shapes):
             pad_w = self._shapes.line_width(max(max(widths[i] for i in batch), REC_HEIGHT * 4))
-            x = np.zeros((self._shapes.batch_rows(len(batch)), 3, REC_HEIGHT, pad_w), np.float32)
-            for row, i in enumerate(batch):
-                x[row] = normalise_line(crops[i], widths[i], pad_w)
+            rows = self._shapes.batch_rows(len(batch))
+            x = line_batch([crops[i] for i in batch], [widths[i] for i in batch], rows, pad_w)
             top, top_p = frame_candidates(self._backend.run(x), len(batch))
             for row, i in enumerate(batch):
                 frame_width = pad_w / top.shape[1] * crops[i].shape[0] / REC_HEIGHT
@@ -184,9 +183,12 @@ def _width_batches(order: list[int], widths: list[int], shapes: ShapePolicy) -> 
     return batches
 
 
-def normalise_line(crop: np.ndarray, width: int, pad_w: int) -> np.ndarray:
-    """The crop at 48 px high and `width` wide, scaled to [-1, 1], zero-padded on the right to `pad_w`."""
-    resized = cv2.resize(crop, (width, REC_HEIGHT)).astype(np.float32)
-    out = np.zeros((3, REC_HEIGHT, pad_w), np.float32)
-    out[:, :, :width] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
-    return out
+def line_batch(crops: Sequence[np.ndarray], widths: Sequence[int], rows: int, pad_w: int) -> np.ndarray:
+    """One network input (rows, 3, 48, pad_w): each crop at 48 px high and its width, scaled to [-1, 1], zeros
+    to its right and in the rows beyond the crops. Written in place: a GPU batch of 32 rows 1440 px wide is
+    27 MB, and filling it twice showed in the host's profile."""
+    x = np.zeros((rows, 3, REC_HEIGHT, pad_w), np.float32)
+    for row, (crop, width) in enumerate(zip(crops, widths)):
+        resized = cv2.resize(crop, (width, REC_HEIGHT)).astype(np.float32)
+        x[row, :, :, :width] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+    return x

@@ -14,7 +14,7 @@ from models.recognizer import (
     TOP_K,
     TextRecognizer,
     frame_candidates,
-    normalise_line,
+    line_batch,
     resized_width,
     top_candidates,
 )
@@ -51,8 +51,7 @@ def test_the_graphs_top_k_finds_what_numpy_finds_in_the_softmax(engine):
     crops = _real_lines(engine)[:4]
     width = max(resized_width(c) for c in crops)
     # A padded batch, as on a GPU: the zero row's outputs are dropped.
-    lines = [normalise_line(c, resized_width(c), width) for c in crops]
-    x = np.stack(lines + [np.zeros_like(lines[0])])
+    x = line_batch(crops, [resized_width(c) for c in crops], len(crops) + 1, width)
     ids, probs = frame_candidates(full.run(x), len(crops))
     graph_ids, graph_probs = frame_candidates(cut.run(x), len(crops))
     assert graph_ids.shape == ids.shape and ids.shape[::2] == (len(crops), TOP_K)

@@ -109,6 +109,11 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     elapsed: float = 0.0
 
+    @property
+    def cards_per_second(self) -> float:
+        """Cards read (answered 200) per second: a request refused at once with 503 is no card served."""
+        return self.statuses.get(200, 0) / self.elapsed
+
 
 def load(base: str, payloads: list[dict], total: int, concurrency: int, timeout: float = 120) -> LoadResult:
     """`total` requests from `concurrency` threads, cycling through the payloads; bounded in count and time."""

@@ -45,7 +45,7 @@ def main() -> None:
             rss = sum(rss_mb(p) for p in pids)
             # The high-water mark catches what a reading between rounds misses; with several workers, the largest.
             peak = max(rss_mb(p, "VmHWM") for p in pids)
-            print(f"| {i + 1} | {len(result.latencies)} | {failed} | {len(result.latencies) / result.elapsed:.2f} | "
+            print(f"| {i + 1} | {len(result.latencies)} | {failed} | {result.cards_per_second:.2f} | "
                   f"{percentile(result.latencies, 50) * 1000:.0f} | {percentile(result.latencies, 99) * 1000:.0f} | "
                   f"{rss:.0f} | {peak:.0f} |")
         print(f"\nerrors: {errors}; RSS growth over the run: {rss - start_rss:+.0f} MB")

@@ -40,7 +40,7 @@ def main() -> None:
                 cpu = (sum(cpu_seconds(p) for p in pids) - cpu_before) / result.elapsed * 100
                 rss = sum(rss_mb(p) for p in server_processes(server.pid))
                 failed = sum(n for status, n in result.statuses.items() if status != 200)
-                print(f"| {workers} | {concurrency} | {len(result.latencies) / result.elapsed:.2f} | "
+                print(f"| {workers} | {concurrency} | {result.cards_per_second:.2f} | "
                       f"{percentile(result.latencies, 50) * 1000:.0f} | {percentile(result.latencies, 95) * 1000:.0f} | "
                       f"{failed} | {cpu:.0f} | {rss:.0f} |")
 

@@ -47,9 +47,15 @@ class ShapePolicy:
         return math.ceil(width / LINE_WIDTHS[-1]) * LINE_WIDTHS[-1]
 
     def same_batch(self, width: int, first: int) -> bool:
-        """Whether a line `width` px wide joins a batch whose narrowest line is `first` px wide."""
+        """Whether a line `width` px wide joins a batch whose narrowest line is `first` px wide.
+
+        On a GPU a line joins lines of its own padded width or the next one down: a call costs about the same
+        whatever its rows and width hold, and one call per width took a front page 8 recognition calls (5 now),
+        a back page 4 (2 now). On an H100, 8 workers read 30.6 photos a second instead of 25.2. Padding every
+        line of a card to its widest, in one call, lost names' last characters at high confidence (王庆承 as
+        王庆); one step more padding read seeds 50000 as before, give or take a hard card's field either way."""
         if self.fixed:
-            return self.line_width(width) == self.line_width(first)
+            return _width_step(width) - _width_step(first) <= 1
         return width <= first * MAX_PAD_RATIO
 
     def batch_rows(self, n: int) -> int:
@@ -61,6 +67,13 @@ class ShapePolicy:
         if not self.fixed:
             return width, height
         return math.ceil(width / IMAGE_STEP) * IMAGE_STEP, math.ceil(height / IMAGE_STEP) * IMAGE_STEP
+
+
+def _width_step(width: int) -> int:
+    """Rank of the width a line pads to: its index in LINE_WIDTHS, then on through the last one's multiples."""
+    if width <= LINE_WIDTHS[-1]:
+        return next(i for i, bucket in enumerate(LINE_WIDTHS) if width <= bucket)
+    return len(LINE_WIDTHS) - 2 + math.ceil(width / LINE_WIDTHS[-1])
 
 
 AS_GIVEN = ShapePolicy(fixed=False, max_batch=16)

@@ -55,7 +55,7 @@ class ShapePolicy:
         line of a card to its widest, in one call, lost names' last characters at high confidence (王庆承 as
         王庆); one step more padding read seeds 50000 as before, give or take a hard card's field either way."""
         if self.fixed:
-            return _width_step(width) - _width_step(first) <= 1
+            return _width_step(self.line_width(width)) - _width_step(self.line_width(first)) <= 1
         return width <= first * MAX_PAD_RATIO
 
     def batch_rows(self, n: int) -> int:
@@ -69,11 +69,11 @@ class ShapePolicy:
         return math.ceil(width / IMAGE_STEP) * IMAGE_STEP, math.ceil(height / IMAGE_STEP) * IMAGE_STEP
 
 
-def _width_step(width: int) -> int:
-    """Rank of the width a line pads to: its index in LINE_WIDTHS, then on through the last one's multiples."""
-    if width <= LINE_WIDTHS[-1]:
-        return next(i for i, bucket in enumerate(LINE_WIDTHS) if width <= bucket)
-    return len(LINE_WIDTHS) - 2 + math.ceil(width / LINE_WIDTHS[-1])
+def _width_step(padded: int) -> int:
+    """Rank of a width lines pad to (line_width): its index in LINE_WIDTHS, then on through the last one's multiples."""
+    if padded in LINE_WIDTHS:
+        return LINE_WIDTHS.index(padded)
+    return len(LINE_WIDTHS) - 2 + padded // LINE_WIDTHS[-1]
 
 
 AS_GIVEN = ShapePolicy(fixed=False, max_batch=16)

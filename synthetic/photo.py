@@ -23,7 +23,7 @@ class Tier:
 
     long_side: tuple[int, int]  # output image, px
     card_area: tuple[float, float]  # share of the image the card(s) cover
-    tilt: float  # most out-of-plane degrees
+    tilt: tuple[float, float]  # out-of-plane degrees
     roll: float  # most in-plane degrees either way
     quarter_turn_p: float  # chance of a portrait shot: an extra 90/180/270 degrees
     sleeve_p: float  # chance of a clear plastic sleeve around each card
@@ -45,7 +45,7 @@ TIERS: dict[str, Tier] = {
     "flat": Tier(
         long_side=(1000, 1600),
         card_area=(0.85, 0.97),
-        tilt=0.0,
+        tilt=(0.0, 0.0),
         roll=3.0,
         quarter_turn_p=0.0,
         sleeve_p=0.3,
@@ -65,7 +65,7 @@ TIERS: dict[str, Tier] = {
     "photo": Tier(
         long_side=(800, 2000),
         card_area=(0.3, 0.9),
-        tilt=20.0,
+        tilt=(0.0, 20.0),
         roll=15.0,
         quarter_turn_p=0.15,
         sleeve_p=0.4,
@@ -83,7 +83,7 @@ TIERS: dict[str, Tier] = {
     "hard": Tier(
         long_side=(1280, 2400),
         card_area=(0.03, 0.45),
-        tilt=35.0,
+        tilt=(0.0, 35.0),
         roll=180.0,
         quarter_turn_p=0.0,
         sleeve_p=0.4,
@@ -207,7 +207,7 @@ def _camera(
     width: int, height: int, corners: list[np.ndarray], rng: np.random.Generator, spec: Tier
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """The homography sheet -> photo and the photo size (w, h)."""
-    tilt = np.radians(rng.uniform(0, spec.tilt))
+    tilt = np.radians(rng.uniform(*spec.tilt))
     roll = 0.0 if rng.random() < spec.aligned_p else rng.uniform(-spec.roll, spec.roll)
     if rng.random() < spec.quarter_turn_p:
         roll += 90 * int(rng.integers(1, 4))

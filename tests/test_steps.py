@@ -57,6 +57,17 @@ def test_locate_keeps_the_whole_card_when_warm_light_tints_one_side():
     assert np.abs(np.sort(quad.corners[:, 0])[[0, -1]] - [100, 700]).max() < 8
 
 
+def test_locate_places_a_small_cards_corners_from_the_photos_own_pixels():
+    # A 400 px card in a 4000 px photo is 80 px on the mask's work copy, where a pixel is five of the photo's:
+    # the corners must come from the photo's own pixels around the card.
+    desk = np.full((3000, 4000, 3), (40, 70, 120), np.uint8)
+    corners = cv2.boxPoints(((2417.3, 1288.6), (401.0, 254.0), 17.0)).astype(np.float32)
+    cv2.fillConvexPoly(desk, np.round(corners * 16).astype(np.int32), (190, 230, 200), cv2.LINE_AA, shift=4)
+    (quad,) = locate_cards(Image(desk, "png"))
+    error = np.linalg.norm(quad.corners[:, None] - corners[None], axis=2).min(axis=1)
+    assert error.max() < 2.0
+
+
 def test_locate_finds_nothing_on_a_plain_wooden_desk():
     assert locate_cards(Image(np.full((600, 800, 3), (90, 130, 170), np.uint8), "png")) == []
 

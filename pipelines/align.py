@@ -47,6 +47,10 @@ RANSAC_PX = 12.0
 HOMOGRAPHY_GAIN = 0.6  # a homography must cut the labels' residual to this share of the affine's to be used
 # Label centres are only known to about 5 px: an affine that fits that well leaves nothing for perspective.
 AFFINE_GOOD_ENOUGH_PX = 8.0
+# Labels nearly in a line (the title, 证号 and Address run down a diagonal) pin an affine's shear and its scale
+# across that line to a few pixels of label error over a short lever: 3 such labels tilted a card's rows by 7
+# degrees and stretched it by a fifth. Below this spread across their line they fit a similarity.
+AFFINE_MIN_BREADTH = 20.0
 # A fit that moves a card corner further than this means straightening went wrong (an edge hidden or merged
 # with the background): the card is straightened again from the labels rather than read through a big warp.
 RESTRAIGHTEN_SHIFT = 0.04
@@ -106,7 +110,7 @@ def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> Alignment:
     n = len(seen)
     if n < 2:
         return Alignment(IDENTITY, 0)
-    if n >= 3:
+    if n >= 3 and _breadth(expected) >= AFFINE_MIN_BREADTH:
         affine, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
     else:
         affine, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
@@ -121,6 +125,11 @@ def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> Alignment:
             if _residual(homography, seen[keep], expected[keep]) < HOMOGRAPHY_GAIN * _residual(best, seen[keep], expected[keep]):
                 best, used = homography, int(h_inliers.sum())
     return Alignment(best, used) if _plausible(best) else Alignment(IDENTITY, 0)
+
+
+def _breadth(points: np.ndarray) -> float:
+    """How far the points stand off the line that fits them best (px, their spread across it)."""
+    return float(np.sqrt(np.linalg.eigvalsh(np.cov(points.T.astype(np.float64)))[0]))
 
 
 def _residual(matrix: np.ndarray, seen: np.ndarray, expected: np.ndarray) -> float:

@@ -444,6 +444,19 @@ def test_a_validity_row_whose_start_date_faded_keeps_its_end_date_as_the_end(dat
         assert validity["valid_from"].confidence <= 0.5  # inferred, not read
 
 
+@pytest.mark.parametrize(("duration", "valid_to"), [("6年", "2015-10-14"), ("10年", "2019-10-14")])
+def test_an_old_validity_is_6_or_10_years_whatever_digit_the_date_beside_it_leaves(duration, valid_to):
+    from pipelines.extract.front import read_validity
+
+    # Development hard seed 1007: the start date read with a stray 5 at its end, left of 6年 in the same region;
+    # joined, they read 56 years.
+    start = read_as(*sure("2009-10-145")).spans[0]
+    region = {"valid": [start], "valid_for_old": [start, read_as(*sure(duration)).spans[0]]}
+    validity = read_validity(region)
+    assert validity["valid_from"].value == "2009-10-14"
+    assert validity["valid_to"].value == valid_to
+
+
 def test_a_record_date_that_is_no_real_date_takes_the_runner_up_digits_that_make_one():
     from pipelines.extract.back import MENDED_CONFIDENCE, read_record
 

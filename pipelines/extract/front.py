@@ -98,12 +98,17 @@ def read_class(spans: list[Span]) -> FieldReading | None:
     return None
 
 
+# The old format's 有效期限 is 6年 or 10年: a digit read just before it is the tail of a misread date beside it
+# (2009-10-145 6年 is 6 years, not 56).
+_DURATION = re.compile("(" + "|".join(str(years) for years in sorted(VALIDITY_YEARS, reverse=True)) + r")\s*年")
+
+
 def read_validity(region: dict[str, list[Span]]) -> dict[str, FieldReading | None]:
     """Both formats: 'A 至 B' / 'A 至 长期', or the old 有效起始日期 A + 有效期限 N年|长期."""
     spans = sorted(region["valid"], key=lambda span: span.line.x0)  # one row: the start date is the left one
     text = "".join(s.text for s in spans)
     dates = read_dates(spans)
-    duration = re.search(r"(\d{1,2})\s*年", "".join(s.text for s in region["valid_for_old"]))
+    duration = _DURATION.search("".join(s.text for s in region["valid_for_old"]))
     if dates and (duration or (LONG_TERM in text and "至" not in text)) and len(dates) == 1:
         value, confidence, span = dates[0]
         start = FieldReading(value, confidence, (span,))

@@ -47,6 +47,7 @@ CONDITIONS: dict[str, Condition] = {
     "glare": Condition("a highlight of +150-260 levels on every card", {"glare_p": 1.0, "glare": (150.0, 260.0)}),
     "jpeg": Condition("JPEG quality 40", {"jpeg": (40, 40)}),
     "finger": Condition("a finger over a corner", {"finger_p": 1.0}),
+    "yellowed": Condition("every card's paper yellowed with age", {"aged_p": 1.0}),
     "sleeve": Condition("a clear sleeve, on wood, cloth or fabric", {"sleeve_p": 1.0, "surfaces": ("wood", "cloth", "fabric")}),
 }
 

@@ -72,7 +72,7 @@ def make_sample(seed: int, tier: str, page: str = "front", fmt: str | None = Non
         raise ValueError(f"unknown tier {tier!r}; expected one of {TIER_NAMES}")
     rng = np.random.default_rng(seed)
     data = random_licence(rng, _format(rng, fmt))
-    card = render_card(data, page, rng)
+    card = render_card(data, page, rng, TIERS[tier].aged_p)
     photo = simulate_photo(card.image if copy is None else make_copy(card.image, copy, rng), rng, tier)
     return Sample(photo.image, page, data.fmt, data.truth(page), photo.quad, card.boxes)
 
@@ -82,6 +82,6 @@ def make_double_sample(seed: int, tier: str, fmt: str | None = None) -> DoubleSa
     rng = np.random.default_rng(seed)
     data = random_licence(rng, _format(rng, fmt))
     pages = list(PAGES) if rng.random() < 0.8 else list(reversed(PAGES))
-    cards = [render_card(data, page, rng).image for page in pages]
+    cards = [render_card(data, page, rng, TIERS[tier].aged_p).image for page in pages]
     image, quads = photograph(cards, rng, tier)
     return DoubleSample(image, data.fmt, {p: data.truth(p) for p in pages}, dict(zip(pages, quads, strict=True)))

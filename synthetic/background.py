@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 N_STYLES = 4
+AGED_P = 0.2  # the share of cards whose paper has yellowed with age
 _TAU = np.float32(2 * np.pi)
 
 # Base paper colours (BGR) seen on cards and photos: mint, cyan-mint, greener, paler, lime.
@@ -96,13 +97,13 @@ def _ornaments(rng: np.random.Generator, page: str, width: int, height: int) -> 
     return cv2.GaussianBlur(canvas, (3, 3), 0)
 
 
-def card_background(page: str, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
-    """A float32 BGR card background (0-255) with per-card paper and ink colours."""
+def card_background(page: str, width: int, height: int, rng: np.random.Generator, aged_p: float = AGED_P) -> np.ndarray:
+    """A float32 BGR card background (0-255) with per-card paper and ink colours; yellowed with age at `aged_p`."""
     pattern = _pattern(page, int(rng.integers(N_STYLES)), width, height)
     weights = rng.dirichlet(np.ones(len(_BASE_COLOURS)) * 0.6)
     base = weights @ _BASE_COLOURS + rng.normal(0, 4, 3).astype(np.float32)
     base *= np.float32(rng.uniform(0.95, 1.05))
-    if rng.random() < 0.2:
+    if rng.random() < aged_p:
         # Aged cards yellow: blue drops and red rises a little.
         base *= np.array([rng.uniform(0.82, 0.93), 1.0, rng.uniform(1.0, 1.06)], np.float32)
     base = np.clip(base, 0, 250)

@@ -12,6 +12,7 @@ from functools import cache
 import cv2
 import numpy as np
 
+from synthetic.background import AGED_P
 from synthetic.layout import PX_PER_MM
 from synthetic.render import rounded_mask
 from synthetic.surfaces import surface
@@ -39,6 +40,7 @@ class Tier:
     surfaces: tuple[str, ...]
     scanner: bool = False  # the frame hugs the card, as on a flatbed or a crop
     aligned_p: float = 0.0  # chance of no roll at all
+    aged_p: float = AGED_P  # chance the card photographed has yellowed (drawn with the card, synthetic.render)
 
 
 TIERS: dict[str, Tier] = {

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from synthetic import fonts
-from synthetic.background import card_background
+from synthetic.background import AGED_P, card_background
 from synthetic.identity import LicenceData
 from synthetic.layout import (
     CARD_H,
@@ -63,10 +63,10 @@ class _Style:
     value_shift: tuple[float, float]  # where the card printer put the values
 
 
-def render_card(data: LicenceData, page: str, rng: np.random.Generator) -> RenderedCard:
+def render_card(data: LicenceData, page: str, rng: np.random.Generator, aged_p: float = AGED_P) -> RenderedCard:
     layout = page_layout(page, data.fmt)
     style = _random_style(rng)
-    image = card_background(page, CARD_W, CARD_H, rng)
+    image = card_background(page, CARD_W, CARD_H, rng, aged_p)
     _draw_preprint(image, layout, style, rng)
     if page == "front":
         _draw_photo(image, _px(layout.values["photo"]), rng)

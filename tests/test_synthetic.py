@@ -165,3 +165,12 @@ def test_cli_writes_images_and_labels(tmp_path) -> None:
         image = cv2.imread(str(tmp_path / record["file"]))
         assert image is not None and record["truth"]["number"]
         assert len(record["quad"]) == 4
+
+
+def test_a_tier_can_ask_for_every_card_yellowed_with_age() -> None:
+    from synthetic.background import card_background
+
+    fresh, aged = (card_background("front", CARD_W, CARD_H, np.random.default_rng(5), aged_p) for aged_p in (0.0, 1.0))
+    blue_to_red = [float(card[..., 0].mean() / card[..., 2].mean()) for card in (fresh, aged)]
+    assert blue_to_red[1] < 0.95 * blue_to_red[0]
+    assert TIERS["photo"].aged_p == 0.2  # the tiers keep drawing a fifth of their cards yellowed

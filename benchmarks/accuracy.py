@@ -29,6 +29,7 @@ from models.backend import BACKENDS
 from pipelines import LicenceReader, ReadOptions
 from pipelines.errors import DlocrError
 from pipelines.types import LicenceReading
+from synthetic import Sample
 from synthetic.electronic import make_electronic_sample
 from synthetic.photo import TIERS
 
@@ -64,6 +65,14 @@ def read_page(reader: LicenceReader, data: bytes, page: str | None) -> tuple[Lic
     return reading, None
 
 
+def read_sample(reader: LicenceReader, sample: Sample) -> tuple[LicenceReading | None, str | None, float]:
+    """A generated photo read as a client sends it (JPEG bytes), its page asked for; and the seconds it took."""
+    data = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+    started = time.perf_counter()
+    reading, error = read_page(reader, data, sample.page)
+    return reading, error, time.perf_counter() - started
+
+
 def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
     per_field: dict[tuple[str, str], list[bool]] = defaultdict(list)
     per_tier: dict[str, list[bool]] = defaultdict(list)
@@ -78,10 +87,8 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
             for i in range(args.n):
                 seed = args.seed + i
                 sample = benchmark_sample(seed, tier, page)
-                data = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
-                started = time.perf_counter()
-                reading, error = read_page(reader, data, page)
-                seconds.append(time.perf_counter() - started)
+                reading, error, took = read_sample(reader, sample)
+                seconds.append(took)
                 if error:
                     errors[tier][error] += 1
                     if args.verbose:

@@ -142,15 +142,13 @@ def reading_order(placed: list[AlignedLine]) -> list[AlignedLine]:
     """Rows top to bottom on the layout, each left to right. Glare or a gap splits a row into pieces that stand a
     pixel or two apart in height, more on a card straightened a degree or two off: ordered by height alone, an
     address's right-hand piece came first (号附1号福建省漳州市洪山区车站)."""
-    rows: list[list[AlignedLine]] = []
-    for aligned in sorted(placed, key=lambda a: float(a.points[:, 1].mean())):
-        y = float(aligned.points[:, 1].mean())
-        height = aligned.line.y1 - aligned.line.y0
-        if rows and y - float(rows[-1][0].points[:, 1].mean()) < SAME_ROW * height:
-            rows[-1].append(aligned)
+    rows: list[tuple[float, list[AlignedLine]]] = []  # each row's top line's height on the layout, and its lines
+    for y, aligned in sorted(((float(a.points[:, 1].mean()), a) for a in placed), key=lambda ya: ya[0]):
+        if rows and y - rows[-1][0] < SAME_ROW * (aligned.line.y1 - aligned.line.y0):
+            rows[-1][1].append(aligned)
         else:
-            rows.append([aligned])
-    return [aligned for row in rows for aligned in sorted(row, key=lambda a: float(a.points[0, 0]))]
+            rows.append((y, [aligned]))
+    return [aligned for _, row in rows for aligned in sorted(row, key=lambda a: float(a.points[0, 0]))]
 
 
 def spans_in(placed: Iterable[AlignedLine], region: Region) -> list[Span]:

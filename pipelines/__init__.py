@@ -10,7 +10,7 @@ import numpy as np
 
 from models import OcrEngine
 
-from .align import Alignment, anchors_for, fit_alignment, layout_to_card
+from .align import Alignment, align_page, layout_to_card
 from .confidence import field_confidence
 from .consistency import Checked, check_back, check_front, check_pages
 from .decode import decode_image
@@ -106,7 +106,7 @@ class LicenceReader:
         page = text.page
         assert page is not None  # _find_page returns only cards whose page it recognised
         with timer.stage("extract"):
-            alignment = fit_alignment(text.lines, anchors_for(page, text.lines))
+            alignment = align_page(page, text.lines)
             if alignment.calls_for_restraightening:
                 text, alignment = self._restraighten(image, text, alignment)
             align = alignment.matrix
@@ -142,7 +142,7 @@ class LicenceReader:
         again = read_card(self.engine, straighten(image, CardQuad(corners=corners.astype(np.float32), score=0.0)))
         if again.page != text.page:
             return text, alignment
-        realigned = fit_alignment(again.lines, anchors_for(again.page, again.lines))
+        realigned = align_page(again.page, again.lines)
         return (again, realigned) if realigned.better_than(alignment) else (text, alignment)
 
     def _find_page(self, image: Image, wanted: Page | None, timer: StageTimer) -> CardText:

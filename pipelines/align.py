@@ -7,6 +7,7 @@ places on the stock, so fitting their observed centres to the layout absorbs bot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -42,6 +43,28 @@ BACK_ANCHORS: Anchors = {
     "记录": (0.093, 0.434),
 }
 
+# The title's first and last character centres (x, card fractions): its ink box less half a character each side.
+# The title is the largest, most often legible print on a card; its two ends fix the card's scale and turn when
+# the small labels are lost to blur or dark.
+TITLE_ENDS: dict[str, tuple[float, float]] = {
+    "中华人民共和国机动车驾驶证": (0.198 + 0.614 / 26, 0.812 - 0.614 / 26),
+    "中华人民共和国机动车驾驶证副页": (0.142 + 0.701 / 30, 0.843 - 0.701 / 30),
+}
+# Where a value's first character starts (its ink box's left edge) and the centre of its row, as card fractions
+# (../shared/design/licence-layout-fractions.json). Values are printed from a fixed start, so a value places its
+# row as well as a label does; across, it is known only to about 10 px (the card printer's offset, and where the
+# recogniser puts a first character). They stand in when a dim or blurred photo leaves too few of the small labels
+# readable, while the larger values still read.
+FRONT_VALUES: Anchors = {"number": (0.418, 0.2005), "birth": (0.401, 0.581), "valid": (0.201, 0.894)}
+BACK_VALUES: Anchors = {"number": (0.400, 0.181), "file_number": (0.618, 0.262)}
+# A digit or two lost or doubled by blur leaves the value's start where it was: these take the ID number (18) and
+# the file number (12) read a little long or short.
+ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{15,19}X?(?![0-9X])")
+FILE_NUMBER = re.compile(r"(?<![0-9])[0-9]{10,14}(?![0-9])")
+VALID_FROM = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?=\s*至)")
+# With fewer labels than this the fit is a similarity at best, or nothing: values are added to the labels.
+MIN_LABELS = 3
+
 IDENTITY = np.eye(3)
 RANSAC_PX = 12.0
 HOMOGRAPHY_GAIN = 0.6  # a homography must cut the labels' residual to this share of the affine's to be used
@@ -63,8 +86,47 @@ def anchors_for(page: Page, lines: Iterable[TextLine]) -> Anchors:
     return {**FRONT_ANCHORS, **(FRONT_OLD_ANCHORS if old else FRONT_NEW_ANCHORS)}
 
 
-def observed_anchors(lines: Iterable[TextLine], anchors: Anchors) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (where the label is on this card, where the layout puts it), in card pixels."""
+def align_page(page: Page, lines: tuple[TextLine, ...]) -> Alignment:
+    """The page's alignment from its labels, helped by its values where too few labels could be read."""
+    return fit_alignment(lines, anchors_for(page, lines), FRONT_VALUES if page == "front" else BACK_VALUES)
+
+
+def observed_values(lines: Iterable[TextLine], values: Anchors) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (where a value starts on this card, where the layout starts it), in card pixels.
+
+    A value counts only in its own form (a long run of digits for the ID or file number, the birth date the ID
+    number holds, the date before 至), so that what is taken for its start is its first character.
+    """
+    patterns = {"number": ID_NUMBER, "file_number": FILE_NUMBER, "valid": VALID_FROM}
+    found: dict[str, tuple[TextLine, int, int]] = {}
+    for line in lines:
+        if line.recognition is None:
+            continue
+        for name, pattern in patterns.items():
+            if name in values and name not in found and (match := pattern.search(line.text)):
+                found[name] = (line, match.start(), match.end())
+    if "birth" in values and "number" in found:
+        line, start, end = found["number"]
+        number = line.text[start:end]
+        birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+        for other in lines:
+            if other.recognition is not None and (at := other.text.find(birth)) >= 0:
+                found["birth"] = (other, at, at + len(birth))
+                break
+    seen, expected = [], []
+    for name, (line, start, end) in found.items():
+        centres = char_positions(line)[start:end]
+        pitch = (centres[-1] - centres[0]) / (len(centres) - 1)
+        seen.append((float(centres[0] - pitch / 2), line.cy))
+        expected.append((values[name][0] * CARD_W, values[name][1] * CARD_H))
+    return np.array(seen, np.float32).reshape(-1, 2), np.array(expected, np.float32).reshape(-1, 2)
+
+
+def observed_anchors(
+    lines: Iterable[TextLine], anchors: Anchors, title_ends: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (where the label is on this card, where the layout puts it), in card pixels; the title as its two
+    ends when `title_ends`, else as its centre like any label."""
     seen, expected = [], []
     for text, (fx, fy) in anchors.items():
         label = Label.of(text)
@@ -73,8 +135,14 @@ def observed_anchors(lines: Iterable[TextLine], anchors: Anchors) -> tuple[np.nd
             if not found:
                 continue
             start, end = found[0]
-            seen.append((float(char_positions(line)[start:end].mean()), line.cy))
-            expected.append((fx * CARD_W, fy * CARD_H))
+            centres = char_positions(line)[start:end]
+            if title_ends and text in TITLE_ENDS:
+                inked = [i for i, ch in enumerate(line.text[start:end]) if not ch.isspace()]
+                seen += [(float(centres[inked[0]]), line.cy), (float(centres[inked[-1]]), line.cy)]
+                expected += [(x * CARD_W, fy * CARD_H) for x in TITLE_ENDS[text]]
+            else:
+                seen.append((float(centres.mean()), line.cy))
+                expected.append((fx * CARD_W, fy * CARD_H))
             break
     return np.array(seen, np.float32).reshape(-1, 2), np.array(expected, np.float32).reshape(-1, 2)
 
@@ -99,18 +167,29 @@ class Alignment:
         return self.anchors >= other.anchors and self.shift < other.shift
 
 
-def fit_alignment(lines: Iterable[TextLine], anchors: Anchors) -> Alignment:
+def fit_alignment(lines: Iterable[TextLine], anchors: Anchors, values: Anchors | None = None) -> Alignment:
     """Card pixels -> layout pixels; the identity when the labels do not support a fit.
 
     An affine (a similarity from two labels) unless a homography explains the labels much better: label
     centres are only known to a few pixels, and with no labels at the card's right edge a homography's
     perspective terms would swing that side by several percent on a card that needs no correction at all.
+    Where fewer than MIN_LABELS labels read and `values` are given, the title's two ends and the values found join
+    them.
     """
-    seen, expected = observed_anchors(list(lines), anchors)
+    lines = list(lines)
+    seen, expected = observed_anchors(lines, anchors)
+    # An affine through exactly three points has no error to spare: a value's 10 px of doubt across then swings
+    # the card's far corners by several percent. With values in the fit, an affine takes four.
+    affine_from = 3
+    if values and len(seen) < MIN_LABELS:
+        seen, expected = observed_anchors(lines, anchors, title_ends=True)
+        value_seen, value_expected = observed_values(lines, values)
+        seen, expected = np.vstack([seen, value_seen]), np.vstack([expected, value_expected])
+        affine_from += len(value_seen) > 0
     n = len(seen)
     if n < 2:
         return Alignment(IDENTITY, 0)
-    if n >= 3 and _breadth(expected) >= AFFINE_MIN_BREADTH:
+    if n >= affine_from and _breadth(expected) >= AFFINE_MIN_BREADTH:
         affine, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
     else:
         affine, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)

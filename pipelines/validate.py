@@ -9,7 +9,9 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 CLASS_CHARS = "ABCDEFMNP123456"
-_CLASS_RE = re.compile(r"^(?:A[123]|B[12]|C[1-6]|[DEFMNP])+$")
+# A licence with several classes prints each code once, in the order of the code table (A1A2, B2E, C1D): a stray
+# mark read as F before C1 makes FC1, which no card prints.
+_CLASS_RE = re.compile(r"(?=.)(?:A1)?(?:A2)?(?:A3)?(?:B1)?(?:B2)?(?:C1)?(?:C2)?(?:C3)?(?:C4)?(?:C5)?(?:C6)?D?E?F?M?N?P?")
 # Year, month, day with up to two separators between them (-, ., /, 年 月, or a misread mark).
 DATE_PATTERN = r"(\d{4})\D{0,2}(\d{1,2})\D{0,2}(\d{1,2})"
 _DATE_RE = re.compile(DATE_PATTERN)

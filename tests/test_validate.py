@@ -53,6 +53,7 @@ def test_class_codes(text: str):
     assert class_is_valid(text)
 
 
-@pytest.mark.parametrize("text", ["", "Cl", "C7", "A4", "G", "C1X", "1C"])
+# FC1: a stray mark before C1; codes come once each, in the order of the code table.
+@pytest.mark.parametrize("text", ["", "Cl", "C7", "A4", "G", "C1X", "1C", "FC1", "C1C1", "EC1", "DA2"])
 def test_not_class_codes(text: str):
     assert not class_is_valid(text)

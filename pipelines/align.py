@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .extract.back import FILE_NUMBER_LENGTH
 from .extract.lines import Label, char_positions
 from .types import CARD_CORNERS, CARD_H, CARD_W, Page, TextLine
+from .validate import id_birth
 
 Anchors = dict[str, tuple[float, float]]
 
@@ -60,7 +62,7 @@ BACK_VALUES: Anchors = {"number": (0.400, 0.181), "file_number": (0.618, 0.262)}
 # A digit or two lost or doubled by blur leaves the value's start where it was: these take the ID number (18) and
 # the file number (12) read a little long or short.
 ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{15,19}X?(?![0-9X])")
-FILE_NUMBER = re.compile(r"(?<![0-9])[0-9]{10,14}(?![0-9])")
+FILE_NUMBER = re.compile(rf"(?<![0-9])[0-9]{{{FILE_NUMBER_LENGTH - 2},{FILE_NUMBER_LENGTH + 2}}}(?![0-9])")
 VALID_FROM = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?=\s*至)")
 # With fewer labels than this the fit is a similarity at best, or nothing: values are added to the labels.
 MIN_LABELS = 3
@@ -107,10 +109,9 @@ def observed_values(lines: Iterable[TextLine], values: Anchors) -> tuple[np.ndar
                 found[name] = (line, match.start(), match.end())
     if "birth" in values and "number" in found:
         line, start, end = found["number"]
-        number = line.text[start:end]
-        birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+        birth = id_birth(line.text[start:end])
         for other in lines:
-            if other.recognition is not None and (at := other.text.find(birth)) >= 0:
+            if birth and other.recognition is not None and (at := other.text.find(birth)) >= 0:
                 found["birth"] = (other, at, at + len(birth))
                 break
     seen, expected = [], []

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .backend import NETWORKS, EngineOptions, make_backend, runtime_for
+from .backend import NETWORKS, EngineOptions, available_cpus, make_backend, runtime_for
 from .batching import BatchingRecognizer
 from .classifier import DirectionClassifier
 from .detector import DetectedBox, TextDetector
@@ -64,11 +64,13 @@ def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
     # On a GPU the softmax over every class would cross to the host for each frame: cut it in the graph. On the CPU
     # the cut measured 5-8% faster but left the process 80-200 MB larger, so there numpy picks (models/topk.py).
     on_gpu = "CUDAExecutionProvider" in det.providers
-    rec = make_backend(RECOGNIZER.verified_path(), options, "rec", top_k=TOP_K if on_gpu else 0)
+    parallel = recognition_threads(options, on_gpu)
+    rec_options = replace(options, intra_op_threads=1) if parallel > 1 else options
+    rec = make_backend(RECOGNIZER.verified_path(), rec_options, "rec", top_k=TOP_K if on_gpu else 0)
     cls = make_backend(CLASSIFIER.verified_path(), options, "cls")
     fixed = options.fixed_shapes if options.fixed_shapes is not None else on_gpu
     shapes = FIXED if fixed else AS_GIVEN
-    recognizer = TextRecognizer(rec, shapes)
+    recognizer = TextRecognizer(rec, shapes, parallel)
     return OcrEngine(
         detector=TextDetector(det, shapes=shapes),
         recognizer=BatchingRecognizer(recognizer) if options.batch_recognition else recognizer,
@@ -78,3 +80,11 @@ def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
         load_seconds=time.perf_counter() - start,
         shapes=shapes,
     )
+
+
+def recognition_threads(options: EngineOptions, on_gpu: bool) -> int:
+    """Calls the recogniser runs at once, each on a session of one thread: one per CPU on the CPU when the thread
+    count is left to the engine (models/recognizer.py). Otherwise 1, and the runtime's own threads: on a GPU; with
+    threads set (one per worker process when there are several); on OpenVINO, whose calls take every core each."""
+    cpu_default = not on_gpu and options.intra_op_threads == 0 and runtime_for("rec", options) == "onnxruntime"
+    return available_cpus() if cpu_default else 1

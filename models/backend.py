@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,11 @@ def choose_providers(device: str) -> list[str | tuple[str, dict[str, str]]]:
         # for each new shape, a cost paid in the middle of user requests. The heuristic choice is made at once.
         return [("CUDAExecutionProvider", {"cudnn_conv_algo_search": "HEURISTIC"}), "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]
+
+
+def available_cpus() -> int:
+    # Affinity, not os.cpu_count(): a container limited to a few cores must not size itself by the host.
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def openvino_installed() -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -77,10 +79,29 @@ def load_charset(metadata: dict[str, str]) -> tuple[str, ...]:
     return ("",) + tuple(chars) + (" ",)
 
 
+# On the CPU a batch of lines is read in network calls of at most this many input pixels across (rows x padded
+# width). A call's output is a softmax over 18,710 classes for every 8 px: 2048 px make 19 MB, held twice (the
+# logits and the softmax), against 200 MB for 16 address lines in one call, which set the worker's peak memory.
+MAX_CALL_WIDTH = 2048
+
+
+@dataclass(frozen=True)
+class _Call:
+    lines: list[int]  # indices into the crops
+    width: int  # every line padded to it
+
+
 class TextRecognizer:
-    def __init__(self, backend: Backend, shapes: ShapePolicy = AS_GIVEN):
+    """Line crops -> Recognitions. With parallel > 1 (a backend of one thread per call, on the CPU), a batch's
+    calls run on that many threads of a pool the recogniser owns and every request shares: measured on this
+    project's 2 cores, 13% faster than one call on a session of two threads, whose threads idle between layers
+    of a network this small. Calls split a batch's rows only, so each line reads at the width it would in one call."""
+
+    def __init__(self, backend: Backend, shapes: ShapePolicy = AS_GIVEN, parallel: int = 1):
         self._backend = backend
         self._shapes = shapes
+        self._parallel = parallel
+        self._pool = ThreadPoolExecutor(parallel, thread_name_prefix="dlocr-rec") if parallel > 1 else None
         self.charset = load_charset(backend.metadata())
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[Recognition]:
@@ -88,16 +109,34 @@ class TextRecognizer:
             return []
         widths = [resized_width(c) for c in crops]
         order = np.argsort(widths)
-        results: list[Recognition | None] = [None] * len(crops)
+        calls: list[_Call] = []
         for batch in _width_batches([int(i) for i in order], widths, self._shapes):
-            pad_w = self._shapes.line_width(max(max(widths[i] for i in batch), REC_HEIGHT * 4))
-            rows = self._shapes.batch_rows(len(batch))
-            x = line_batch([crops[i] for i in batch], [widths[i] for i in batch], rows, pad_w)
-            top, top_p = frame_candidates(self._backend.run(x), len(batch))
-            for row, i in enumerate(batch):
-                frame_width = pad_w / top.shape[1] * crops[i].shape[0] / REC_HEIGHT
-                results[i] = self._decode(top[row], top_p[row], frame_width)
+            width = self._shapes.line_width(max(max(widths[i] for i in batch), REC_HEIGHT * 4))
+            calls += [_Call(lines, width) for lines in self._split(batch, width)]
+        read = partial(self._read, crops=crops, widths=widths)
+        readings = self._pool.map(read, calls) if self._pool and len(calls) > 1 else map(read, calls)
+        results: list[Recognition | None] = [None] * len(crops)
+        for call, recognitions in zip(calls, readings):
+            for i, recognition in zip(call.lines, recognitions):
+                results[i] = recognition
         return results  # type: ignore[return-value]
+
+    def _split(self, batch: list[int], width: int) -> list[list[int]]:
+        """A batch's lines in calls: on the CPU enough to keep each under MAX_CALL_WIDTH and every thread busy;
+        with fixed shapes (a GPU), one call, which costs about what one line does."""
+        if self._shapes.fixed:
+            return [batch]
+        calls = min(len(batch), max(self._parallel, math.ceil(len(batch) * width / MAX_CALL_WIDTH)))
+        return [[int(i) for i in part] for part in np.array_split(batch, calls)]
+
+    def _read(self, call: _Call, crops: Sequence[np.ndarray], widths: list[int]) -> list[Recognition]:
+        rows = self._shapes.batch_rows(len(call.lines))
+        x = line_batch([crops[i] for i in call.lines], [widths[i] for i in call.lines], rows, call.width)
+        top, top_p = frame_candidates(self._backend.run(x), len(call.lines))
+        return [
+            self._decode(top[row], top_p[row], call.width / top.shape[1] * crops[i].shape[0] / REC_HEIGHT)
+            for row, i in enumerate(call.lines)
+        ]
 
     def _decode(self, top: np.ndarray, top_p: np.ndarray, frame_width: float) -> Recognition:
         """Greedy CTC decode from each frame's candidates (the likeliest is among them)."""

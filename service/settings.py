@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -12,11 +11,7 @@ from pydantic import Field, FilePath, SecretStr, field_validator, model_validato
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models import EngineOptions
-
-
-def _available_cpus() -> int:
-    # Affinity, not os.cpu_count(): a container limited to a few cores must not size itself by the host.
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+from models.backend import available_cpus
 
 
 # What DLOCR_AUTH_FILE may hold: the credential variables, nothing else, so the file means one thing.
@@ -152,7 +147,7 @@ class Settings(BaseSettings):
     # (docs/deploy.md): their threads and cards were twice what the cores could run.
     @property
     def recognitions_in_flight(self) -> int:
-        return self.max_concurrency or max(1, _available_cpus() // self.workers)
+        return self.max_concurrency or max(1, available_cpus() // self.workers)
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(

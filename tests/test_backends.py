@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from models import EngineOptions, load_engine
+from models import EngineOptions, load_engine, recognition_threads
 from models.backend import (
     NETWORKS,
     OpenVinoBackend,
@@ -67,6 +67,16 @@ def test_auto_puts_each_network_on_the_runtime_measured_faster_for_it(monkeypatc
     monkeypatch.undo()
     monkeypatch.setattr("models.backend.openvino_installed", lambda: False)
     assert set(runtimes(cpu)) == {"onnxruntime"}
+
+
+def test_the_recogniser_runs_a_call_per_cpu_where_the_threads_are_left_to_it(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("models.available_cpus", lambda: 6)
+    assert recognition_threads(EngineOptions(device="cpu"), on_gpu=False) == 6
+    assert recognition_threads(EngineOptions(device="cpu", backend="onnxruntime"), on_gpu=False) == 6
+    # Threads set (one per worker when there are several), OpenVINO's calls on every core, or a GPU: one call.
+    assert recognition_threads(EngineOptions(device="cpu", intra_op_threads=1), on_gpu=False) == 1
+    assert recognition_threads(EngineOptions(device="cpu", backend="openvino"), on_gpu=False) == 1
+    assert recognition_threads(EngineOptions(), on_gpu=True) == 1
 
 
 def test_auto_compiles_the_detector_on_openvino_for_the_cards_size_alone():

@@ -11,14 +11,16 @@ from models.backend import make_backend
 from models.manifest import RECOGNIZER
 from models.recognizer import (
     CANDIDATE_BLOCK,
+    MAX_CALL_WIDTH,
     TOP_K,
     TextRecognizer,
+    _width_batches,
     frame_candidates,
     line_batch,
     resized_width,
     top_candidates,
 )
-from models.shapes import AS_GIVEN, FIXED
+from models.shapes import AS_GIVEN, FIXED, ShapePolicy
 from pipelines.read import crop_quad
 from synthetic import make_sample
 
@@ -77,3 +79,57 @@ def test_a_recogniser_on_the_cut_graph_reads_what_the_full_one_reads(engine):
     for shapes in (AS_GIVEN, FIXED):
         got = TextRecognizer(cut, shapes)(crops)
         assert [(r.text, r.char_frames) for r in got] == expected
+
+
+class _ShapeLog:
+    """The real recogniser network, noting the shape of every input it is given."""
+
+    def __init__(self, backend):
+        self._backend = backend
+        self.providers = backend.providers
+        self.shapes: list[tuple[int, ...]] = []
+
+    def run(self, x):
+        self.shapes.append(x.shape)
+        return self._backend.run(x)
+
+    def metadata(self):
+        return self._backend.metadata()
+
+
+def _front_lines(engine) -> list[np.ndarray]:
+    image = make_sample(7605, "flat", "front").image
+    return [crop_quad(image, b.quad) for b in engine.detector(image, (704, 480))]
+
+
+def test_calls_on_parallel_threads_read_what_one_call_per_batch_reads(engine):
+    crops = _front_lines(engine)
+    one_thread = make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu", intra_op_threads=1), "rec")
+    whole = TextRecognizer(one_thread, ShapePolicy(fixed=False, max_batch=64))
+    split = TextRecognizer(_ShapeLog(one_thread), ShapePolicy(fixed=False, max_batch=64), parallel=3)
+    expected, got = whole(crops), split(crops)
+    assert [(r.text, r.char_frames) for r in got] == [(r.text, r.char_frames) for r in expected]
+    assert all(np.allclose(a.topk_probs, b.topk_probs, atol=1e-5) for a, b in zip(got, expected))
+
+
+def test_a_call_holds_at_most_its_width_budget_and_keeps_its_batchs_width(engine):
+    crops = _front_lines(engine) * 3
+    log = _ShapeLog(make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), "rec"))
+    TextRecognizer(log, AS_GIVEN, parallel=2)(crops)
+    assert len(log.shapes) > 1
+    assert all(rows * width <= MAX_CALL_WIDTH or rows == 1 for rows, _, _, width in log.shapes)
+    assert sum(rows for rows, *_ in log.shapes) == len(crops)
+    # Rows are split, never widths: each width is a batch's widest line, the same as in a single call.
+    single = _ShapeLog(log._backend)
+    TextRecognizer(single, AS_GIVEN)(crops)
+    assert {width for *_, width in log.shapes} == {width for *_, width in single.shapes}
+
+
+def test_a_gpu_batch_is_one_call_whatever_its_width(engine):
+    """With fixed shapes a call costs the GPU about what one line does: batches are not split."""
+    crops = _front_lines(engine)
+    log = _ShapeLog(make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), "rec"))
+    TextRecognizer(log, FIXED, parallel=2)(crops)
+    widths = [resized_width(c) for c in crops]
+    batches = _width_batches([int(i) for i in np.argsort(widths)], widths, FIXED)
+    assert [rows for rows, *_ in log.shapes] == [FIXED.max_batch] * len(batches)

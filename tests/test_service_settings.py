@@ -22,7 +22,7 @@ def test_engine_options_follow_the_settings() -> None:
 
 
 def test_workers_share_the_cpus_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("service.settings._available_cpus", lambda: 8)
+    monkeypatch.setattr("service.settings.available_cpus", lambda: 8)
     one = Settings(workers=1)
     assert (one.recognitions_in_flight, one.engine_options().intra_op_threads) == (8, 0)
     four = Settings(workers=4)

@@ -41,8 +41,8 @@ def test_top_candidates_are_the_largest_values(columns):
     assert np.array_equal(values, np.take_along_axis(probs, ids, axis=1))
 
 
-def _real_lines(engine) -> list[np.ndarray]:
-    image = make_sample(7604, "flat", "back").image
+def _real_lines(engine, seed: int = 7604, page: str = "back") -> list[np.ndarray]:
+    image = make_sample(seed, "flat", page).image
     return [crop_quad(image, b.quad) for b in engine.detector(image, (704, 480))]
 
 
@@ -97,13 +97,8 @@ class _ShapeLog:
         return self._backend.metadata()
 
 
-def _front_lines(engine) -> list[np.ndarray]:
-    image = make_sample(7605, "flat", "front").image
-    return [crop_quad(image, b.quad) for b in engine.detector(image, (704, 480))]
-
-
 def test_calls_on_parallel_threads_read_what_one_call_per_batch_reads(engine):
-    crops = _front_lines(engine)
+    crops = _real_lines(engine, 7605, "front")
     one_thread = make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu", intra_op_threads=1), "rec")
     whole = TextRecognizer(one_thread, ShapePolicy(fixed=False, max_batch=64))
     split = TextRecognizer(_ShapeLog(one_thread), ShapePolicy(fixed=False, max_batch=64), parallel=3)
@@ -113,21 +108,22 @@ def test_calls_on_parallel_threads_read_what_one_call_per_batch_reads(engine):
 
 
 def test_a_call_holds_at_most_its_width_budget_and_keeps_its_batchs_width(engine):
-    crops = _front_lines(engine) * 3
-    log = _ShapeLog(make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), "rec"))
+    crops = _real_lines(engine, 7605, "front") * 3
+    backend = make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), "rec")
+    log = _ShapeLog(backend)
     TextRecognizer(log, AS_GIVEN, parallel=2)(crops)
     assert len(log.shapes) > 1
     assert all(rows * width <= MAX_CALL_WIDTH or rows == 1 for rows, _, _, width in log.shapes)
     assert sum(rows for rows, *_ in log.shapes) == len(crops)
     # Rows are split, never widths: each width is a batch's widest line, the same as in a single call.
-    single = _ShapeLog(log._backend)
+    single = _ShapeLog(backend)
     TextRecognizer(single, AS_GIVEN)(crops)
     assert {width for *_, width in log.shapes} == {width for *_, width in single.shapes}
 
 
 def test_a_gpu_batch_is_one_call_whatever_its_width(engine):
     """With fixed shapes a call costs the GPU about what one line does: batches are not split."""
-    crops = _front_lines(engine)
+    crops = _real_lines(engine, 7605, "front")
     log = _ShapeLog(make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu"), "rec"))
     TextRecognizer(log, FIXED, parallel=2)(crops)
     widths = [resized_width(c) for c in crops]

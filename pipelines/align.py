@@ -132,7 +132,7 @@ def observed_anchors(
     for text, (fx, fy) in anchors.items():
         label = Label.of(text)
         for line in lines:
-            found = label.find_all(line.text) if line.recognition is not None else []
+            found = label.find_all(line.text)
             if not found:
                 continue
             start, end = found[0]

@@ -77,6 +77,12 @@ FRONT_LABELS = (
     "Valid Period",
     "Valid For",
 )
+# The front's Chinese labels that have their English under them. Where both formats print the same English, the
+# English line is known once the Chinese label reads; where they differ (Sex or M&F, Date of Birth or Birthday,
+# Valid Period or Valid For...), it is not kept, as which one it is would rest on telling the format: its Chinese
+# label above already anchors the alignment, and none of these is a page word.
+ENGLISH_UNDER: dict[str, str] = {"姓名": "Name", "国籍": "Nationality", "住址": "Address", "准驾车型": "Class"}
+LABELS_OVER_ENGLISH = (*ENGLISH_UNDER, "性别", "出生日期", "初次领证日期", "有效期限", "有效起始日期")
 # Not the front's: the record line itself says things like 至有效起始日期有效.
 BACK_LABELS = ("中华人民共和国机动车驾驶证副页", "证号", "姓名", "档案编号", "记录")
 

@@ -74,7 +74,8 @@ class TextLine:
     text: str
     score: float
     box: np.ndarray  # (4, 2) card pixels, TL TR BR BL
-    recognition: object = field(repr=False, default=None)  # models.Recognition, for constrained re-decoding
+    # models.Recognition, for constrained re-decoding; None on a line known without reading (an English label)
+    recognition: object = field(repr=False, default=None)
     probe: bool = False  # read from a layout box rather than found by the detector
 
     @property

@@ -96,9 +96,12 @@ class Span:
 
 
 def char_positions(line: TextLine) -> np.ndarray:
-    """Card x of every character's centre, along the line's top edge."""
+    """Card x of every character's centre, along the line's top edge: where the recogniser placed it, or evenly
+    spaced on a line known without reading (an English label under its Chinese one: read.leading_label)."""
     rec = line.recognition
     tl, tr = line.box[0], line.box[1]
+    if rec is None:
+        return tl[0] + (tr[0] - tl[0]) * (np.arange(len(line.text)) + 0.5) / max(len(line.text), 1)
     length = max(float(np.linalg.norm(tr - tl)), 1.0)
     return np.array([tl[0] + (tr[0] - tl[0]) * rec.char_x(i) / length for i in range(len(line.text))])
 

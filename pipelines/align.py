@@ -190,13 +190,10 @@ def fit_alignment(lines: Iterable[TextLine], anchors: Anchors, values: Anchors |
     n = len(seen)
     if n < 2:
         return Alignment(IDENTITY, 0)
-    if n >= affine_from and _breadth(expected) >= AFFINE_MIN_BREADTH:
-        affine, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
-    else:
-        affine, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
-    if affine is None or int(inliers.sum()) < min(n, 3):
+    affine, used = fit_affine(seen, expected, affine_from)
+    if affine is None or used < min(n, 3):
         return Alignment(IDENTITY, 0)
-    best, used = np.vstack([affine, [0.0, 0.0, 1.0]]), int(inliers.sum())
+    best = np.vstack([affine, [0.0, 0.0, 1.0]])
     spread = float(np.ptp(expected[:, 1])) / CARD_H
     if n >= 6 and spread >= 0.5 and _residual(best, seen, expected) > AFFINE_GOOD_ENOUGH_PX:
         homography, h_inliers = cv2.findHomography(seen, expected, cv2.RANSAC, RANSAC_PX)
@@ -205,6 +202,21 @@ def fit_alignment(lines: Iterable[TextLine], anchors: Anchors, values: Anchors |
             if _residual(homography, seen[keep], expected[keep]) < HOMOGRAPHY_GAIN * _residual(best, seen[keep], expected[keep]):
                 best, used = homography, int(h_inliers.sum())
     return Alignment(best, used) if _plausible(best) else Alignment(IDENTITY, 0)
+
+
+def fit_affine(seen: np.ndarray, expected: np.ndarray, affine_from: int) -> tuple[np.ndarray | None, int]:
+    """The 2x3 RANSAC fit of seen to expected points, and how many points it keeps: an affine where at least
+    `affine_from` points, spread across as well as along, support one, else a similarity."""
+    if len(seen) >= affine_from and _breadth(expected) >= AFFINE_MIN_BREADTH:
+        affine, inliers = cv2.estimateAffine2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
+        # RANSAC may keep three of four points, through which an affine passes exactly whichever they are: a dark
+        # front's title ends and its 证号, read with a stray digit before it, sheared the card by 48 degrees, while
+        # the right three (the title ends and the validity) fitted as many. A similarity cannot pass through a
+        # wrong point with right ones, so it takes over.
+        if affine is not None and int(inliers.sum()) >= affine_from:
+            return affine, int(inliers.sum())
+    affine, inliers = cv2.estimateAffinePartial2D(seen, expected, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX)
+    return affine, int(inliers.sum()) if affine is not None else 0
 
 
 def _breadth(points: np.ndarray) -> float:

@@ -12,6 +12,7 @@ from pipelines.align import (
     align_page,
     anchors_for,
     apply,
+    fit_affine,
     fit_alignment,
     layout_to_card,
     observed_anchors,
@@ -99,6 +100,22 @@ def test_a_card_whose_small_labels_are_lost_is_placed_by_its_title_and_values(sp
         if line.text[:1].isdigit():
             row = apply(alignment.matrix, np.array([[line.cx, line.cy]]))[0][1]
             assert abs(row - (line.cy - 25) / 1.08) < 8, line.text
+
+
+def test_three_of_four_points_do_not_shear_the_card():
+    # A dark front straightened well, whose small labels were lost (robustness.py, dark, seed 70001): the title's
+    # two ends, the validity's start and the 证号's start, read with a stray digit before it 89 px to the left.
+    seen = np.array([[187, 42], [692, 42], [184, 544], [279, 115]], np.float32)
+    expected = np.array([[195, 52], [694, 52], [177, 536], [368, 120]], np.float32)
+    affine, used = fit_affine(seen, expected, affine_from=4)
+    # An affine through the title ends and the stray 证号 sheared the card by 48 degrees; a similarity keeps rows
+    # level, and leaves the odd point out.
+    assert affine is not None and abs(affine[0, 1]) < 0.05 and abs(affine[1, 0]) < 0.05
+    assert used <= 3
+    # Four points that agree still fit an affine: a card straightened 3% too narrow.
+    narrow = expected * np.array([0.97, 1.0], np.float32) + np.array([5, -3], np.float32)
+    affine, used = fit_affine(narrow, expected, affine_from=4)
+    assert used == 4 and abs(affine[0, 0] - 1 / 0.97) < 0.005 and abs(affine[1, 1] - 1.0) < 0.005
 
 
 def test_values_stay_out_of_a_fit_the_labels_support(specimen: CardText):

@@ -7,7 +7,7 @@ import re
 import cv2
 import numpy as np
 
-from models import OcrEngine
+from models import OcrEngine, Recognition
 from models.shapes import CARD_DETECTION_SIZE
 
 from .align import layout_to_card
@@ -222,19 +222,19 @@ def _recognise_upright(engine: OcrEngine, card: Card, quads: list[np.ndarray], c
             if labelled[i] in ENGLISH_UNDER:
                 lines.append(TextLine(text=ENGLISH_UNDER[labelled[i]], score=read[under[i]].score, box=quad))
         elif read[i].text.strip():
-            lines.append(TextLine(text=read[i].text, score=read[i].score, box=quad, recognition=read[i]))
+            lines.append(_read_line(quad, read[i]))
     return CardText(card=card, lines=tuple(lines), page=page_of(tuple(lines)))
+
+
+def _read_line(quad: np.ndarray, recognition: Recognition, probe: bool = False) -> TextLine:
+    return TextLine(text=recognition.text, score=recognition.score, box=quad, recognition=recognition, probe=probe)
 
 
 def _recognise(
     engine: OcrEngine, card: Card, quads: list[np.ndarray], crops: list[np.ndarray], probe: bool = False
 ) -> CardText:
     recognitions = engine.recognizer(crops)
-    lines = tuple(
-        TextLine(text=r.text, score=r.score, box=q, recognition=r, probe=probe)
-        for q, r in zip(quads, recognitions)
-        if r.text.strip()
-    )
+    lines = tuple(_read_line(q, r, probe) for q, r in zip(quads, recognitions) if r.text.strip())
     return CardText(card=card, lines=lines, page=page_of(lines))
 
 

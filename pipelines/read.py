@@ -138,33 +138,21 @@ def read_card(engine: OcrEngine, card: Card) -> CardText:
 
 
 # The front page's English title (Driving License of the People's Republic of China) is its widest line, about a
-# tenth of the recogniser's work on the page, and says nothing the Chinese title does not. It is told without
-# reading it: right under the top line, with the same two ends (the design prints both from x 0.198 to 0.81),
-# in a smaller type. The 证号 row below it starts a tenth of the card further right and is printed taller.
+# tenth of the recogniser's work on the page, and says nothing the Chinese title does not. It stands under the
+# title like an English label under its Chinese one, and is left out by where it stands, even where blur has
+# garbled the title beyond reading as a label: the title is the top line, as wide as no label, high on the card.
 TITLE_ZONE = 0.2  # of the card's height: where the top line must stand
 TITLE_MIN_WIDTH = 0.4  # of the card's width
-SAME_END = 0.03  # of the card's width
-SMALLER_TYPE = 0.85  # of the top line's height
 
 
-def _without_english_title(
-    quads: list[np.ndarray], crops: list[np.ndarray]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    boxes = [(q[:, 0].min(), q[:, 0].max(), q[:, 1].min(), q[:, 1].max()) for q in quads]
+def title_line(quads: list[np.ndarray]) -> int | None:
+    """The line that stands where the title does: the highest of those wide enough, in the top of the card."""
     wide = [
-        i for i, (x0, x1, _, y1) in enumerate(boxes) if x1 - x0 >= TITLE_MIN_WIDTH * CARD_W and y1 <= TITLE_ZONE * CARD_H
+        i
+        for i, q in enumerate(quads)
+        if q[:, 0].max() - q[:, 0].min() >= TITLE_MIN_WIDTH * CARD_W and q[:, 1].max() <= TITLE_ZONE * CARD_H
     ]
-    if not wide:
-        return quads, crops
-    top = min(wide, key=lambda i: boxes[i][2] + boxes[i][3])
-    tx0, tx1, ty0, ty1 = boxes[top]
-    height, centre = ty1 - ty0, (ty0 + ty1) / 2
-    for i, (x0, x1, y0, y1) in enumerate(boxes):
-        below = 0.3 * height < (y0 + y1) / 2 - centre < height
-        same_ends = abs(x0 - tx0) < SAME_END * CARD_W and abs(x1 - tx1) < SAME_END * CARD_W
-        if i != top and below and same_ends and y1 - y0 < SMALLER_TYPE * height:
-            return quads[:i] + quads[i + 1 :], crops[:i] + crops[i + 1 :]
-    return quads, crops
+    return min(wide, key=lambda i: float(quads[i][:, 1].min() + quads[i][:, 1].max()), default=None)
 
 
 # The front's English labels (Name, Date of Birth, Valid Period...) stand right under their Chinese label, from the
@@ -207,13 +195,14 @@ def leading_label(text: str) -> str | None:
 
 
 def _recognise_upright(engine: OcrEngine, card: Card, quads: list[np.ndarray], crops: list[np.ndarray]) -> CardText:
-    """The detected lines of a card taken to be upright, all but the English title (found by where it stands); the
-    English labels under Chinese labels that read are given as the labels' English, or left out, rather than read."""
-    quads, crops = _without_english_title(quads, crops)
+    """The detected lines of a card taken to be upright. The English title is left out and the English labels under
+    Chinese labels that read are given as the labels' English, or left out, rather than read."""
     under = stacked_under(quads)
+    title = title_line(quads)
     first = [i for i in range(len(quads)) if i not in under]
     read = dict(zip(first, engine.recognizer([crops[i] for i in first])))
-    labelled = {i: chinese for i, j in under.items() if (chinese := leading_label(read[j].text))}
+    above = {i: _TITLE if j == title else leading_label(read[j].text) for i, j in under.items()}
+    labelled = {i: chinese for i, chinese in above.items() if chinese}
     later = [i for i in under if i not in labelled]
     read.update(zip(later, engine.recognizer([crops[i] for i in later])))
     lines = []

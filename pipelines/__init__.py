@@ -25,9 +25,9 @@ from .electronic import (
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
 from .extract.fields import FieldReading
-from .extract.front import FRONT_FIELDS, extract_front
+from .extract.front import FRONT_FIELDS, extract_front, front_probes
 from .locate import TEXT_WORK_SIDE, locate_by_text, locate_cards, order_corners, spans_image
-from .layout import BACK_ROWS, FRONT_PROBES, FRONT_ROWS, field_box
+from .layout import BACK_ROWS, FRONT_ROWS, field_box
 from .quality import NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, probe_regions, read_card, reread_rows, shows_licence
 from .straighten import straighten
@@ -111,7 +111,7 @@ class LicenceReader:
                 text, alignment = self._restraighten(image, text, alignment)
             align = alignment.matrix
             if page == "front":
-                text = probe_regions(self.engine, text, FRONT_PROBES, align)
+                text = probe_regions(self.engine, text, front_probes(text.lines, align), align)
             fields = self._fields(page, text, align, options.return_issuing_authority)
             checked = check_front(fields) if page == "front" else check_back(fields)
             # Every field's box, read or not: glare is most often why a field could not be read.

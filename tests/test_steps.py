@@ -15,14 +15,16 @@ from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
 from pipelines.locate import locate_cards, spans_image
 from pipelines.extract.lines import infix_distance
-from pipelines.align import anchors_for, fit_alignment, observed_anchors
-from pipelines.layout import ENGLISH_UNDER, FRONT_ROWS
+from pipelines.align import align_page, anchors_for, fit_alignment, observed_anchors
+from pipelines.extract.front import extract_front, front_probes
+from pipelines.layout import ENGLISH_UNDER, FRONT_PROBES, FRONT_ROWS
 from pipelines.read import (
     DET_SIZE,
     _recognise,
     crop_quad,
     leading_label,
     page_of,
+    probe_regions,
     read_card,
     reread_rows,
     stacked_under,
@@ -188,6 +190,20 @@ def test_english_labels_under_labels_that_read_are_not_read(engine, fmt):
     anchors = anchors_for("front", text.lines)
     read = [line for line in text.lines if line.recognition is not None]
     assert len(observed_anchors(text.lines, anchors)[0]) == len(observed_anchors(read, anchors)[0]) + 2
+
+
+@pytest.mark.parametrize("seed, wraps", [(0, True), (2, False)])
+def test_the_second_address_line_is_probed_only_where_its_reading_would_count(engine, seed, wraps):
+    sample = make_sample(seed, "flat", "front")
+    image = decode_image(_encode(sample.image))
+    text = read_card(engine, straighten(image, locate_cards(image)[0]))
+    align = align_page("front", text.lines).matrix
+    probes = front_probes(text.lines, align)
+    assert ("address_line2" not in probes) == wraps
+    # Probed or not, the address reads the same, and right.
+    every = extract_front(probe_regions(engine, text, FRONT_PROBES, align).lines, align, True)
+    some = extract_front(probe_regions(engine, text, probes, align).lines, align, True)
+    assert every["address"] == some["address"] and some["address"].value == sample.truth["address"]
 
 
 def test_constrained_decoding_keeps_only_allowed_characters(engine):

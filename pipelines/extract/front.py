@@ -6,8 +6,9 @@ import re
 
 import numpy as np
 
+from ..align import layout_to_card
 from ..gazetteer import closest_authority, edit_distance, local_authority
-from ..layout import FRONT, FRONT_LABELS
+from ..layout import FRONT, FRONT_LABELS, FRONT_PROBES, Region
 from ..types import TextLine
 from ..validate import CLASS_CHARS, VALIDITY_YEARS, add_years, class_is_valid, parse_date
 from .fields import (
@@ -57,6 +58,16 @@ def _probes_first(spans: list[Span]) -> list[Span]:
 
 # Below this a probe of the (usually empty) second address line is reading the guilloche, not ink.
 PROBE_MIN_PROB = 0.6
+
+
+def front_probes(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, Region]:
+    """The layout boxes worth reading directly on this front: the address's second line only where no detected
+    address line stands as low as its box, since _address_spans would leave that probe's reading unused."""
+    detected = spans_in(aligned_lines(lines, _LABELS, align), FRONT["address"])
+    second_line_top = float(layout_to_card(align, FRONT_PROBES["address_line2"])[:, 1].min())
+    if any(second_line_top <= span.line.cy for span in detected if not span.line.probe):
+        return {name: box for name, box in FRONT_PROBES.items() if name != "address_line2"}
+    return FRONT_PROBES
 
 
 def _address_spans(spans: list[Span]) -> list[Span]:

@@ -14,8 +14,9 @@ And the forms single values take, which catch a line that lost or gained charact
 read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - a name has 2 to 4 characters, or is a transliterated name joined by a middle dot (·);
 - a nationality, a country's short name, has two characters or more (中国, 美国, 哈萨克斯坦);
-- an address starts with a province-level division, or Hong Kong, Macao or Taiwan (it is the household
-  register's address);
+- an address starts with a province-level division and one of its prefectures or of the units it administers
+  directly, or with a municipality, or Hong Kong, Macao or Taiwan (`gazetteer.address_heads`: it is the household
+  register's address, and a head read a character or two off has been spelt right already);
 - every date in the record is written in full, YYYY年MM月DD日, and its only other digits are a vehicle class's
   (增驾B2);
 - an issuing authority is one of the real ones (`gazetteer.issuing_authorities`): a seal too garbled to match one
@@ -31,7 +32,7 @@ from dataclasses import dataclass, replace
 
 from .extract.back import CLASS_CODE
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
-from .gazetteer import REGION_NAMES, issuing_authorities
+from .gazetteer import address_heads, issuing_authorities
 from .validate import VALIDITY_YEARS, add_years, id_birth, id_is_valid, id_sex, parse_date
 
 LONG_TERM = "长期"
@@ -121,7 +122,7 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
     checks = {
         "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
         "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
-        "address": lambda v: v.startswith(REGION_NAMES),
+        "address": lambda v: v.startswith(address_heads()),
         "record": _record_is_well_formed,
         "issuing_authority": lambda v: v in issuing_authorities(),
     }

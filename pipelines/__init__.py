@@ -10,7 +10,7 @@ import numpy as np
 
 from models import OcrEngine
 
-from .align import Alignment, align_page, layout_to_card
+from .align import Alignment, align_page, card_by_title, layout_to_card
 from .confidence import field_confidence
 from .consistency import Checked, check_back, check_front, check_pages
 from .decode import decode_image
@@ -108,7 +108,10 @@ class LicenceReader:
         with timer.stage("extract"):
             alignment = align_page(page, text.lines)
             if alignment.calls_for_restraightening:
-                text, alignment = self._restraighten(image, text, alignment)
+                corners = text.card.map_to_image(layout_to_card(alignment.matrix, (0.0, 0.0, 1.0, 1.0)))
+                text, alignment = self._restraighten(image, text, alignment, corners)
+            elif alignment.anchors == 0 and (corners := card_by_title(page, text.card, text.lines)) is not None:
+                text, alignment = self._restraighten(image, text, alignment, corners)
             align = alignment.matrix
             if page == "front":
                 text = probe_regions(self.engine, text, front_probes(text.lines, align), align)
@@ -136,9 +139,10 @@ class LicenceReader:
                 fields.update({name: fields_again[name] for name in names})
         return fields
 
-    def _restraighten(self, image: Image, text: CardText, alignment: Alignment) -> tuple[CardText, Alignment]:
-        """Straighten again along the card edges the labels imply; keep that reading if it lines up better."""
-        corners = text.card.map_to_image(layout_to_card(alignment.matrix, (0.0, 0.0, 1.0, 1.0)))
+    def _restraighten(
+        self, image: Image, text: CardText, alignment: Alignment, corners: np.ndarray
+    ) -> tuple[CardText, Alignment]:
+        """Straighten again from the corners the labels or the title imply; keep that reading if it lines up better."""
         again = read_card(self.engine, straighten(image, CardQuad(corners=corners.astype(np.float32), score=0.0)))
         if again.page != text.page:
             return text, alignment

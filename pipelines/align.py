@@ -16,7 +16,7 @@ import numpy as np
 
 from .extract.back import FILE_NUMBER_LENGTH
 from .extract.lines import Label, char_positions
-from .types import CARD_CORNERS, CARD_H, CARD_W, Page, TextLine
+from .types import CARD_CORNERS, CARD_H, CARD_W, Card, Page, TextLine
 from .validate import id_birth
 
 Anchors = dict[str, tuple[float, float]]
@@ -138,14 +138,58 @@ def observed_anchors(
             start, end = found[0]
             centres = char_positions(line)[start:end]
             if title_ends and text in TITLE_ENDS:
-                inked = [i for i, ch in enumerate(line.text[start:end]) if not ch.isspace()]
-                seen += [(float(centres[inked[0]]), line.cy), (float(centres[inked[-1]]), line.cy)]
+                seen += _ends(line, start, end)
                 expected += [(x * CARD_W, fy * CARD_H) for x in TITLE_ENDS[text]]
             else:
                 seen.append((float(centres.mean()), line.cy))
                 expected.append((fx * CARD_W, fy * CARD_H))
             break
     return np.array(seen, np.float32).reshape(-1, 2), np.array(expected, np.float32).reshape(-1, 2)
+
+
+# Blur garbles the title as a whole (中华人民共和中机动车驾批证): a line of the title's length this few
+# characters off it is the title, end to end.
+TITLE_EDITS = 3
+
+
+def card_by_title(page: Page, card: Card, lines: Iterable[TextLine]) -> np.ndarray | None:
+    """The card's corners in the photo as its title's two ends place them, a similarity in the photo's own pixels;
+    None where the title did not read, or places the card within RESTRAIGHTEN_SHIFT of where it was straightened
+    (the similarity knows no perspective: there it would only trade a good quad for a rougher one).
+
+    A card found by its text alone (on a background of the card's colour) is the text's box grown by a margin: on a
+    back page, whose text fills its top third, that box stretches a third of the card to the whole, and no label
+    then reads well enough to align it. The title, the largest print, still reads, and fixes where the card lies.
+    """
+    anchors = FRONT_ANCHORS if page == "front" else BACK_ANCHORS
+    title = next(text for text in TITLE_ENDS if text in anchors)
+    label = Label.of(title)
+    for line in lines:
+        if line.recognition is None:
+            continue
+        found = label.find_all(line.text)
+        if found:
+            start, end = found[0]
+        elif len(line.text) == len(title) and sum(a != b for a, b in zip(line.text, title)) <= TITLE_EDITS:
+            start, end = 0, len(title)
+        else:
+            continue
+        s0, s1 = (complex(*p) for p in card.map_to_image(np.array(_ends(line, start, end))))
+        d0, d1 = (complex(x * CARD_W, anchors[title][1] * CARD_H) for x in TITLE_ENDS[title])
+        if abs(s1 - s0) < 1.0:
+            return None
+        to_photo = (s1 - s0) / (d1 - d0)
+        corners = np.array([(c.real, c.imag) for c in (s0 + to_photo * (complex(x, y) - d0) for x, y in CARD_CORNERS)])
+        on_card = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), np.linalg.inv(card.to_image)).reshape(-1, 2)
+        return corners.astype(np.float32) if np.abs(on_card - CARD_CORNERS).max() > RESTRAIGHTEN_SHIFT * CARD_W else None
+    return None
+
+
+def _ends(line: TextLine, start: int, end: int) -> list[tuple[float, float]]:
+    """The centres of the first and last printed characters of line.text[start:end], in card pixels."""
+    centres = char_positions(line)[start:end]
+    inked = [i for i, ch in enumerate(line.text[start:end]) if not ch.isspace()]
+    return [(float(centres[inked[0]]), line.cy), (float(centres[inked[-1]]), line.cy)]
 
 
 @dataclass(frozen=True)
@@ -165,6 +209,9 @@ class Alignment:
         return self.anchors >= 3 and self.shift > RESTRAIGHTEN_SHIFT
 
     def better_than(self, other: Alignment) -> bool:
+        """Any fit is better than none; of two fits, one as well supported that moves the card less."""
+        if other.anchors == 0:
+            return self.anchors > 0
         return self.anchors >= other.anchors and self.shift < other.shift
 
 

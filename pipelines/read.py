@@ -10,7 +10,7 @@ import numpy as np
 from models import OcrEngine, Recognition
 from models.shapes import CARD_DETECTION_SIZE
 
-from .align import layout_to_card
+from .align import TITLE_EDITS, layout_to_card
 from .extract.lines import Label, infix_distance, labels_of
 from .gazetteer import REGION_NAMES
 from .layout import ENGLISH_UNDER, LABELS_OVER_ENGLISH
@@ -31,9 +31,8 @@ _PAGE_WORDS: dict[Page, tuple[Label, ...]] = {
 }
 _OTHER_DOCUMENTS = ("行驶证", "身份证", "居民身份")
 # Both pages' title. Blur garbles it as a whole (中华人民共和机动车军驶证) rather than word by word, so it counts,
-# like 驾驶证, for both pages when it reads within a few edits.
+# like 驾驶证, for both pages when it reads within a few edits (align.TITLE_EDITS).
 _TITLE = "中华人民共和国机动车驾驶证"
-TITLE_EDITS = 3
 # Only a front page prints dates (birth, first issue, validity from and to): two of them count as one more front
 # word, for when blur has taken the small labels but the large values still read. Dashes required: validate's looser
 # DATE_PATTERN would also find a date inside the 证号, which the back page prints too.

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
+from pipelines import LicenceReader, ReadOptions
 from pipelines.align import (
     FRONT_ANCHORS,
     align_page,
     anchors_for,
     apply,
+    card_by_title,
     fit_affine,
     fit_alignment,
     layout_to_card,
@@ -19,10 +23,11 @@ from pipelines.align import (
 )
 from pipelines.decode import decode_image
 from pipelines.extract.lines import Label, label_mask, labels_of
-from pipelines.locate import locate_cards
+from pipelines.locate import locate_by_text, locate_cards, spans_image
 from pipelines.read import read_card
 from pipelines.straighten import straighten
 from pipelines.types import CARD_H, CARD_W, CardText, TextLine
+from synthetic import random_licence, render_card
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "specimen-front.jpg"
 
@@ -137,3 +142,53 @@ def test_labels_tolerate_one_wrong_character_in_long_chinese_labels():
     assert Label.of("Date of Birth").find_all("DateofBirth.") == [(0, 11)]
     mask = label_mask("出生日期1955-09-14", labels_of(["出生日期"]))
     assert mask == [True] * 4 + [False] * 10
+
+
+def _on_its_own_colour(seed: int, page: str) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """A clean card, 380 px wide and turned 12 degrees, on a desk of its own median colour, blurred and noisy: the
+    colour mask takes in the whole photo, so the card is found by its text alone. Returns the photo, the card's
+    corners in it, and what the card prints."""
+    rng = np.random.default_rng(seed)
+    data = random_licence(rng, "new")
+    card = render_card(data, page, rng, 0.0).image
+    h, w = card.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), 12.0, 380 / w)
+    turn[:, 2] += (700 - w / 2, 500 - h / 2)
+    desk = tuple(float(c) for c in np.median(card.reshape(-1, 3), axis=0))
+    photo = cv2.GaussianBlur(cv2.warpAffine(card, turn, (1400, 1000), borderValue=desk), (0, 0), 1.5)
+    photo = np.clip(photo + np.random.default_rng(0).normal(0, 10, photo.shape), 0, 255).astype(np.uint8)
+    corners = cv2.transform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32), turn)[0]
+    return photo, corners, data.truth(page)
+
+
+def test_a_card_found_by_its_text_alone_is_placed_by_its_title(engine):
+    photo, corners, truth = _on_its_own_colour(5, "back")
+    image = decode_image(cv2.imencode(".png", photo)[1].tobytes())
+    assert all(spans_image(quad, photo.shape) for quad in locate_cards(image))
+    # The back page's text fills its top third: the text's box, grown, stretches that third over the whole card,
+    # and not one label reads there well enough to align it.
+    (quad,) = locate_by_text(image, engine.detector)
+    text = read_card(engine, straighten(image, quad))
+    assert text.page == "back" and align_page("back", text.lines).anchors == 0
+    placed = card_by_title("back", text.card, text.lines)
+    assert placed is not None and np.abs(placed - corners).max() < 0.03 * 380
+    # The reader straightens the card again from there, and reads it.
+    reading = LicenceReader(engine).read(cv2.imencode(".png", photo)[1].tobytes(), ReadOptions(side="back"))
+    assert {name: reading.fields.get(name) for name in ("number", "file_number")} == {
+        name: truth[name] for name in ("number", "file_number")
+    }
+
+
+def test_a_title_garbled_whole_places_the_card_but_another_line_does_not(specimen: CardText):
+    (title,) = [line for line in specimen.lines if line.text.startswith("中华人民共和国机动车驾驶证")]
+    # Straightened well, the card stays where it is: the title's similarity would only lose its perspective.
+    assert card_by_title("front", specimen.card, specimen.lines) is None
+    # A title 60 px lower than the layout prints it (7% of the card) places the card again, garbled or not.
+    (lower,) = _shifted((title,), 0.0, 60.0, 1.0)
+    assert card_by_title("front", specimen.card, (lower,)) is not None
+    garbled = replace(lower, text="中华人民共和中机动车驾批证")
+    assert card_by_title("front", specimen.card, (garbled,)) is not None
+    longer = replace(lower, text="中华人民共和中机动车驾批证书")
+    assert card_by_title("front", specimen.card, (longer,)) is None
+    # The front's title does not place a back page.
+    assert card_by_title("back", specimen.card, (lower,)) is None

@@ -181,7 +181,8 @@ def card_by_title(page: Page, card: Card, lines: Iterable[TextLine]) -> np.ndarr
         to_photo = (s1 - s0) / (d1 - d0)
         corners = np.array([(c.real, c.imag) for c in (s0 + to_photo * (complex(x, y) - d0) for x, y in CARD_CORNERS)])
         on_card = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), np.linalg.inv(card.to_image)).reshape(-1, 2)
-        return corners.astype(np.float32) if np.abs(on_card - CARD_CORNERS).max() > RESTRAIGHTEN_SHIFT * CARD_W else None
+        moved = float(np.abs(on_card - CARD_CORNERS).max()) / CARD_W
+        return corners.astype(np.float32) if moved > RESTRAIGHTEN_SHIFT else None
     return None
 
 

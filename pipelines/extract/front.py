@@ -65,7 +65,7 @@ def front_probes(lines: tuple[TextLine, ...], align: np.ndarray) -> dict[str, Re
     address line stands as low as its box, since _address_spans would leave that probe's reading unused."""
     detected = spans_in(aligned_lines(lines, _LABELS, align), FRONT["address"])
     second_line_top = float(layout_to_card(align, FRONT_PROBES["address_line2"])[:, 1].min())
-    if any(second_line_top <= span.line.cy for span in detected if not span.line.probe):
+    if any(second_line_top <= span.line.cy for span in detected):
         return {name: box for name, box in FRONT_PROBES.items() if name != "address_line2"}
     return FRONT_PROBES
 

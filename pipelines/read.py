@@ -78,6 +78,21 @@ def shows_licence(lines: tuple[TextLine, ...]) -> bool:
     return not any(word in text for word in _OTHER_DOCUMENTS) and ("驾驶证" in text or _garbled_title(lines))
 
 
+# The back page's title is the front's with 副页 after it. Blur can garble those two characters beyond any label
+# (翻费), but the front's title ends at 驾驶证: two more characters after it still say which page.
+_TITLE_END = Label.of("机动车驾驶证")
+_BACK_TITLE_TAIL = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+def _back_title(lines: tuple[TextLine, ...]) -> bool:
+    for line in lines:
+        text = "".join(line.text.split())
+        ends = _TITLE_END.find_all(text)
+        if ends and _BACK_TITLE_TAIL.fullmatch(text[ends[-1][1] :]):
+            return True
+    return False
+
+
 def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     text = "".join(line.text for line in lines)
     if any(word in text for word in _OTHER_DOCUMENTS):
@@ -92,7 +107,9 @@ def page_of(lines: tuple[TextLine, ...]) -> Page | None:
     # Only a front page prints a vehicle class as a line of its own (准驾车型's box); the back's records write it
     # inside a sentence (增驾B2). With a digit, so that a stray letter (D, E, M) does not count.
     scores["front"] += any(class_is_valid(line.text) and any(ch.isdigit() for ch in line.text) for line in lines)
-    if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text):
+    back_title = _back_title(lines)
+    scores["back"] += back_title
+    if scores["back"] > 1 and (_PAGE_WORDS["back"][0].find_all(text) or "副页" in text or back_title):
         return "back"
     best = max(scores, key=lambda p: scores[p])
     return best if scores[best] >= 2 else None

@@ -307,6 +307,17 @@ def test_a_front_whose_small_labels_are_lost_is_known_by_its_seal():
     assert page_of(_lines("中华人民共和国机动车驾驶证")) is None
 
 
+def test_a_back_whose_labels_are_lost_is_known_by_the_two_characters_after_its_title():
+    # Held-out hard seed 50021, a dark noisy back: 副页 read 翻费 and no label read, but the front's title ends
+    # at 驾驶证.
+    dark = ("中华人民共和国机动车驾驶证翻费", " 649326198481969480", "234816877993", "林佳")
+    assert page_of(_lines(*dark)) == "back"
+    assert page_of(_lines("中华人民共和国机动车驾驶证", *dark[1:])) is None
+    # Anything but two characters after it (a stray mark, a merged line) tells nothing.
+    assert page_of(_lines("中华人民共和国机动车驾驶证。", *dark[1:])) is None
+    assert page_of(_lines("中华人民共和国机动车驾驶证林佳新", *dark[1:])) is None
+
+
 def test_a_front_whose_labels_and_seal_are_lost_is_known_by_its_dates():
     # A hard photo's reading (generated seed 70000): the values survive, the labels and the seal's words do not.
     blurred = ("中华人民共和国机动车驾驶证", "420802199002077198", "男中国", "M2RM.1990-02-07", "2013-01-13", "市公安编交")

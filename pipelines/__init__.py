@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,6 +15,7 @@ from .align import Alignment, align_page, card_by_title, layout_to_card
 from .confidence import field_confidence
 from .consistency import Checked, check_back, check_front, check_pages
 from .decode import decode_image
+from .deblur import motion_of, sharpened
 from .electronic import (
     DETECT_WIDTH,
     ELECTRONIC_FIELDS,
@@ -58,6 +60,9 @@ DETECTION_SIZES = (
     (DETECT_WIDTH, DETECT_WIDTH * 39 // 18),
 )
 PAGE_NAMES = {"front": "front page (主页)", "back": "back page (副页)"}
+# How a card is cut out of the photo: as it is, or with a straight motion blur undone (None: no blur to undo, so
+# nothing new to read).
+Straighten = Callable[[Image, CardQuad], Card | None]
 # With fewer fields than this the card was found but could not really be read: blur, glare, darkness.
 MIN_FIELDS = {"front": 5, "back": 2}
 
@@ -81,7 +86,7 @@ class LicenceReader:
                 return electronic
         if options.side == DOUBLE_SIDE:
             # Each search reads the likelier card first (the seal's red), so each card is read once.
-            front, back = (self._extract(image, self._find_page(image, page, timer), options, timer) for page in PAGES)
+            front, back = (self._read_page(image, page, options, timer) for page in PAGES)
             with timer.stage("extract"):
                 front_checked, back_checked = check_pages(front.checked, back.checked)
             return DoubleReading(
@@ -89,8 +94,31 @@ class LicenceReader:
                 back=_reading(back, back_checked, options, timer),
                 timings=dict(timer.seconds),
             )
-        page = self._extract(image, self._find_page(image, options.side, timer), options, timer)
+        page = self._read_page(image, options.side, options, timer)
         return _reading(page, page.checked, options, timer)
+
+    def _read_page(self, image: Image, wanted: Page | None, options: ReadOptions, timer: StageTimer) -> _PageRead:
+        """The page as photographed; where that reads poorly or not at all, read again with a straight motion blur
+        undone on every card straightened (pipelines.deblur), and the surer of the two readings kept."""
+        try:
+            first = self._read_with(image, wanted, options, timer, straighten)
+        except PoorQuality as refusal:
+            try:
+                return self._read_with(image, wanted, options, timer, _straighten_sharpened)
+            except (PoorQuality, RecognitionFailed):
+                raise refusal from None
+        if _sure(first, options) or motion_of(first.card) is None:
+            return first
+        try:
+            second = self._read_with(image, wanted, options, timer, _straighten_sharpened)
+        except (PoorQuality, RecognitionFailed):
+            return first
+        return second if _sureness(second, options) > _sureness(first, options) else first
+
+    def _read_with(
+        self, image: Image, wanted: Page | None, options: ReadOptions, timer: StageTimer, to_card: Straighten
+    ) -> _PageRead:
+        return self._extract(image, self._find_page(image, wanted, timer, to_card), options, timer, to_card)
 
     def _read_electronic(self, image: Image, options: ReadOptions, timer: StageTimer) -> LicenceReading | None:
         with timer.stage("read"):
@@ -102,16 +130,18 @@ class LicenceReader:
             page = _PageRead("front", Card(image.pixels, np.eye(3)), check_front(fields), NO_WARNINGS)
         return _reading(page, page.checked, options, timer, kind="electronic")
 
-    def _extract(self, image: Image, text: CardText, options: ReadOptions, timer: StageTimer) -> _PageRead:
+    def _extract(
+        self, image: Image, text: CardText, options: ReadOptions, timer: StageTimer, to_card: Straighten
+    ) -> _PageRead:
         page = text.page
         assert page is not None  # _find_page returns only cards whose page it recognised
         with timer.stage("extract"):
             alignment = align_page(page, text.lines)
             if alignment.calls_for_restraightening:
                 corners = text.card.map_to_image(layout_to_card(alignment.matrix, (0.0, 0.0, 1.0, 1.0)))
-                text, alignment = self._restraighten(image, text, alignment, corners)
+                text, alignment = self._restraighten(image, text, alignment, corners, to_card)
             elif alignment.anchors == 0 and (corners := card_by_title(page, text.card, text.lines)) is not None:
-                text, alignment = self._restraighten(image, text, alignment, corners)
+                text, alignment = self._restraighten(image, text, alignment, corners, to_card)
             align = alignment.matrix
             if page == "front":
                 text = probe_regions(self.engine, text, front_probes(text.lines, align), align)
@@ -140,16 +170,19 @@ class LicenceReader:
         return fields
 
     def _restraighten(
-        self, image: Image, text: CardText, alignment: Alignment, corners: np.ndarray
+        self, image: Image, text: CardText, alignment: Alignment, corners: np.ndarray, to_card: Straighten
     ) -> tuple[CardText, Alignment]:
         """Straighten again from the corners the labels or the title imply; keep that reading if it lines up better."""
-        again = read_card(self.engine, straighten(image, CardQuad(corners=corners.astype(np.float32), score=0.0)))
+        card = to_card(image, CardQuad(corners=corners.astype(np.float32), score=0.0))
+        if card is None:
+            return text, alignment
+        again = read_card(self.engine, card)
         if again.page != text.page:
             return text, alignment
         realigned = align_page(again.page, again.lines)
         return (again, realigned) if realigned.better_than(alignment) else (text, alignment)
 
-    def _find_page(self, image: Image, wanted: Page | None, timer: StageTimer) -> CardText:
+    def _find_page(self, image: Image, wanted: Page | None, timer: StageTimer, to_card: Straighten) -> CardText:
         found: list[CardText] = []
         with timer.stage("locate"):
             quads = locate_cards(image)
@@ -158,12 +191,12 @@ class LicenceReader:
             by_text = not quads or all(spans_image(q, image.pixels.shape) for q in quads)
             if by_text:
                 quads = locate_by_text(image, self.engine.detector) + quads
-        text = self._read_candidates(image, quads, wanted, found, timer)
+        text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is None and not by_text:
             # The card's colour did not stand out (a green desk, a pale print, a grey copy): find it by its text.
             with timer.stage("locate"):
                 quads = locate_by_text(image, self.engine.detector)
-            text = self._read_candidates(image, quads, wanted, found, timer)
+            text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is not None:
             return text
         pages = {t.page for t in found if t.page is not None}
@@ -183,21 +216,26 @@ class LicenceReader:
         raise RecognitionFailed("Recognition failed: no driving licence was found in the image.")
 
     def _read_candidates(
-        self, image: Image, quads: list[CardQuad], wanted: Page | None, found: list[CardText], timer: StageTimer
+        self,
+        image: Image,
+        quads: list[CardQuad],
+        wanted: Page | None,
+        found: list[CardText],
+        timer: StageTimer,
+        to_card: Straighten,
     ) -> CardText | None:
         with timer.stage("locate"):
-            cards = [straighten(image, q) for q in quads]
-            if len(cards) > 1:
+            straightened = [(q, card) for q in quads if (card := to_card(image, q)) is not None]
+            if len(straightened) > 1:
                 # The seal makes the front page red; reading the likelier card first usually saves a whole pass.
                 # Undirected, the front page comes first, as Huawei answers the front page when side is omitted.
                 # A quad over the whole photo (card and background merged) comes last whatever its red: the same
                 # card found by its text holds less of it when its box trims the seal, and reads far better.
                 redder_first = -1 if wanted != "back" else 1
-                ranked = sorted(
-                    zip(quads, cards),
-                    key=lambda qc: (spans_image(qc[0], image.pixels.shape), redder_first * _red_fraction(qc[1].pixels)),
+                straightened.sort(
+                    key=lambda qc: (spans_image(qc[0], image.pixels.shape), redder_first * _red_fraction(qc[1].pixels))
                 )
-                cards = [card for _, card in ranked]
+            cards = [card for _, card in straightened]
         for card in cards:
             with timer.stage("read"):
                 text = read_card(self.engine, card)
@@ -254,7 +292,7 @@ def _reading(
         order = ELECTRONIC_FIELDS
     else:
         order = FRONT_FIELDS if read.page == "front" else BACK_FIELDS
-    wanted = [name for name in order if name != "issuing_authority" or options.return_issuing_authority]
+    wanted = _wanted(order, options)
     fields = checked.fields
     values: dict[str, str | list[str]] = {name: fields[name].value if name in fields else "" for name in wanted}
     if "status" in values:
@@ -267,15 +305,47 @@ def _reading(
         locations={
             name: _location(read.card, fields[name]) for name in wanted if name in fields and fields[name].spans
         },
-        confidence={
-            name: field_confidence(fields[name], name in checked.doubtful, name in read.quality.glared_fields)
-            if name in fields
-            else 0.0
-            for name in wanted
-        },
+        confidence=_confidences(checked, read.quality, wanted),
         warnings=read.quality.warnings + checked.warnings,
         timings=dict(timer.seconds),
     )
+
+
+def _wanted(order: tuple[str, ...], options: ReadOptions) -> list[str]:
+    return [name for name in order if name != "issuing_authority" or options.return_issuing_authority]
+
+
+def _confidences(checked: Checked, quality: Quality, names: list[str]) -> dict[str, float]:
+    fields = checked.fields
+    return {
+        name: field_confidence(fields[name], name in checked.doubtful, name in quality.glared_fields)
+        if name in fields
+        else 0.0
+        for name in names
+    }
+
+
+# A reading is sure when every field it should hold reads at least this confidently (the back's record is often
+# blank on a card); below it, a blurred photo is worth a second reading with the blur undone.
+SURE = 0.8
+MAY_BE_BLANK = frozenset({"record"})
+
+
+def _page_confidences(read: _PageRead, options: ReadOptions) -> dict[str, float]:
+    order = FRONT_FIELDS if read.page == "front" else BACK_FIELDS
+    return _confidences(read.checked, read.quality, _wanted(order, options))
+
+
+def _sure(read: _PageRead, options: ReadOptions) -> bool:
+    return all(c >= SURE for name, c in _page_confidences(read, options).items() if name not in MAY_BE_BLANK)
+
+
+def _sureness(read: _PageRead, options: ReadOptions) -> float:
+    return sum(_page_confidences(read, options).values())
+
+
+def _straighten_sharpened(image: Image, quad: CardQuad) -> Card | None:
+    return sharpened(straighten(image, quad))
 
 
 def _location(card: Card, reading: FieldReading) -> list[list[float]]:

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+import pipelines
 from pipelines import LicenceReader, ReadOptions
 from pipelines.locate import locate_by_text
 from pipelines.types import Image
@@ -70,6 +71,17 @@ def test_a_card_400_px_wide_in_a_4000_px_photo(reader: LicenceReader, monkeypatc
         fields = _read(reader, sample.image, page)
         wrong = {name: (fields.get(name), truth) for name, truth in sample.truth.items() if fields.get(name) != truth}
         assert len(wrong) <= 1 and "number" not in wrong, wrong
+
+
+def test_a_photo_taken_with_a_moving_hand_is_read_with_its_blur_undone(reader: LicenceReader, monkeypatch):
+    # A straight motion blur of 5-15 px over the whole photo (as benchmarks/robustness.py's motion row): as
+    # photographed, this front read 3 fields of 11; with the blur undone every field reads.
+    monkeypatch.setitem(TIERS, "motion", replace(TIERS["photo"], motion_p=1.0))
+    sample = make_sample(7600, "motion", "front")
+    assert _read(reader, sample.image, "front") == sample.truth
+    monkeypatch.setattr(pipelines, "sharpened", lambda card: card)
+    plain = _read(reader, sample.image, "front")
+    assert sum(plain.get(name) == truth for name, truth in sample.truth.items()) <= 6
 
 
 def test_a_card_on_a_background_greener_than_itself(reader: LicenceReader):

@@ -289,7 +289,7 @@ def test_the_card_found_by_its_text_is_read_before_a_quad_over_the_whole_photo(r
     photo = Image(desk, "png")
     card = CardQuad(np.array([[200, 200], [200 + w, 200], [200 + w, 200 + h], [200, 200 + h]], np.float32), 1.0)
     whole = CardQuad(np.array([[0, 0], [w + 399, 0], [w + 399, h + 399], [0, h + 399]], np.float32), 1.0)
-    text = reader._read_candidates(photo, [whole, card], "front", [], StageTimer())
+    text = reader._read_candidates(photo, [whole, card], "front", [], StageTimer(), straighten)
     assert text is not None and text.page == "front"
     corners = text.card.map_to_image(np.array([[0, 0], [CARD_W, CARD_H]]))
     assert np.abs(corners - [[200, 200], [200 + w, 200 + h]]).max() < 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import cv2
@@ -30,7 +30,7 @@ from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front, front_probes
 from .locate import TEXT_WORK_SIDE, locate_by_text, locate_cards, order_corners, spans_image
 from .layout import BACK_ROWS, FRONT_ROWS, field_box
-from .quality import NO_WARNINGS, Quality, assess
+from .quality import BLURRED, NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, probe_regions, read_card, reread_rows, shows_licence
 from .straighten import straighten
 from .timing import StageTimer
@@ -104,7 +104,7 @@ class LicenceReader:
             first = self._read_with(image, wanted, options, timer, straighten)
         except PoorQuality as refusal:
             try:
-                return self._read_with(image, wanted, options, timer, _straighten_sharpened)
+                return _deblurred(self._read_with(image, wanted, options, timer, _straighten_sharpened))
             except (PoorQuality, RecognitionFailed):
                 raise refusal from None
         if _sure(first, options) or motion_of(first.card) is None:
@@ -113,7 +113,7 @@ class LicenceReader:
             second = self._read_with(image, wanted, options, timer, _straighten_sharpened)
         except (PoorQuality, RecognitionFailed):
             return first
-        return second if _sureness(second, options) > _sureness(first, options) else first
+        return _deblurred(second) if _sureness(second, options) > _sureness(first, options) else first
 
     def _read_with(
         self, image: Image, wanted: Page | None, options: ReadOptions, timer: StageTimer, to_card: Straighten
@@ -346,6 +346,13 @@ def _sureness(read: _PageRead, options: ReadOptions) -> float:
 
 def _straighten_sharpened(image: Image, quad: CardQuad) -> Card | None:
     return sharpened(straighten(image, quad))
+
+
+def _deblurred(read: _PageRead) -> _PageRead:
+    """A reading of a card whose motion blur was undone: the photo was blurred, however sharp the restored card."""
+    if BLURRED in read.quality.warnings:
+        return read
+    return replace(read, quality=replace(read.quality, warnings=read.quality.warnings + (BLURRED,)))
 
 
 def _location(card: Card, reading: FieldReading) -> list[list[float]]:

@@ -78,7 +78,9 @@ def test_a_photo_taken_with_a_moving_hand_is_read_with_its_blur_undone(reader: L
     # photographed, this front read 3 fields of 11; with the blur undone every field reads.
     monkeypatch.setitem(TIERS, "motion", replace(TIERS["photo"], motion_p=1.0))
     sample = make_sample(7600, "motion", "front")
-    assert _read(reader, sample.image, "front") == sample.truth
+    reading = reader.read(_jpeg(sample.image), ReadOptions(side="front", return_issuing_authority=True))
+    assert reading.fields == sample.truth
+    assert "blurred" in reading.warnings  # the photo was, however sharp the card it was read from
     monkeypatch.setattr(pipelines, "sharpened", lambda card: card)
     plain = _read(reader, sample.image, "front")
     assert sum(plain.get(name) == truth for name, truth in sample.truth.items()) <= 6

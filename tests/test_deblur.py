@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipelines.deblur import Motion, deconvolve, estimate_motion, motion_kernel, motion_of, sharpened
+from pipelines.deblur import Motion, card_motion, deconvolve, estimate_motion, motion_kernel, motion_of, sharpened
 from pipelines.types import CARD_H, CARD_W, Card
 from synthetic import make_sample
 
@@ -77,3 +77,15 @@ def test_a_sharp_front_shows_no_blur_to_undo(seed: int):
     # can stand out more, which costs only a second reading of a back that read poorly.
     card = Card(_straightened(seed, "front"), np.eye(3))
     assert motion_of(card) is None and sharpened(card) is None
+
+
+def test_a_small_card_enlarged_to_the_straightened_size_is_searched_at_its_own(cards):
+    # A card 500 px wide in the photo, blurred there by 13 px, then enlarged to CARD_W as straighten enlarges it:
+    # searched at 500 px, the blur is found there and given in the straightened card's pixels (23 px).
+    scale = 500 / CARD_W
+    small = cv2.resize(cards["front"], (500, round(CARD_H * scale)), interpolation=cv2.INTER_AREA)
+    blurred = _blurred(small, Motion(angle=33.0, length=13.0))
+    enlarged = cv2.resize(blurred, (CARD_W, CARD_H), interpolation=cv2.INTER_LINEAR)
+    to_image = np.diag([scale, scale, 1.0])
+    found = card_motion(Card(pixels=enlarged, to_image=to_image))
+    assert _angle_error(found.angle, 33.0) <= 4 and abs(found.length - 13.0 / scale) <= 2.5, found

@@ -60,14 +60,13 @@ def estimate_motion(gray: np.ndarray) -> Motion:
 
 
 def _mean_log_spectrum(gray: np.ndarray) -> np.ndarray:
+    """Over tiles overlapping by half; `gray` is at least TILE px each way (card_motion sees to it)."""
     pixels = gray.astype(np.float32)
     height, width = pixels.shape
     window = np.outer(np.hanning(TILE), np.hanning(TILE)).astype(np.float32)
     total = np.zeros((TILE, TILE), np.float32)
     corners = [
-        (y, x)
-        for y in range(0, max(height - TILE, 0) + 1, TILE // 2)
-        for x in range(0, max(width - TILE, 0) + 1, TILE // 2)
+        (y, x) for y in range(0, height - TILE + 1, TILE // 2) for x in range(0, width - TILE + 1, TILE // 2)
     ]
     for y, x in corners:
         tile = pixels[y : y + TILE, x : x + TILE]

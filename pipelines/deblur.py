@@ -29,7 +29,7 @@ ALONG_ROWS = 3
 # A blur is taken as found when its valley lies this many standard deviations below the median of the cepstrum at
 # the same distance in other directions. Measured on straightened phone photos (benchmarks/robustness.py, seeds
 # 70000-70014): motion blurs of 9-15 px 2.7-4.6 (but for one whose estimate was wrong), sharp fronts 1.0-2.6; a
-# sharp back's ruled lines reach 3-8 in a few, which costs those only a second reading where the first was poor.
+# sharp back's dotted rules reach 3-8 near the rows' direction, which costs those a second reading at most.
 PROMINENT = 2.5
 # A card enlarged by less than this (its width in the photo over CARD_W) is searched at CARD_W.
 ENLARGED = 0.9

@@ -60,6 +60,7 @@ DETECTION_SIZES = (
     (DETECT_WIDTH, DETECT_WIDTH * 39 // 18),
 )
 PAGE_NAMES = {"front": "front page (主页)", "back": "back page (副页)"}
+PAGE_FIELDS: dict[Page, tuple[str, ...]] = {"front": FRONT_FIELDS, "back": BACK_FIELDS}
 # How a card is cut out of the photo: as it is, or with a straight motion blur undone (None: no blur to undo, so
 # nothing new to read).
 Straighten = Callable[[Image, CardQuad], Card | None]
@@ -148,7 +149,7 @@ class LicenceReader:
             fields = self._fields(page, text, align, options.return_issuing_authority)
             checked = check_front(fields) if page == "front" else check_back(fields)
             # Every field's box, read or not: glare is most often why a field could not be read.
-            boxes = {name: field_box(page, name) for name in (FRONT_FIELDS if page == "front" else BACK_FIELDS)}
+            boxes = {name: field_box(page, name) for name in PAGE_FIELDS[page]}
             quality = assess(image, text.card, page, align, boxes)
         if len(fields) < MIN_FIELDS[page]:
             raise PoorQuality("The image quality is too poor: the licence was found but its fields could not be read.")
@@ -288,11 +289,7 @@ def _reading(
     timer: StageTimer,
     kind: Literal["normal", "electronic"] = "normal",
 ) -> LicenceReading:
-    if kind == "electronic":
-        order = ELECTRONIC_FIELDS
-    else:
-        order = FRONT_FIELDS if read.page == "front" else BACK_FIELDS
-    wanted = _wanted(order, options)
+    wanted = _wanted(ELECTRONIC_FIELDS if kind == "electronic" else PAGE_FIELDS[read.page], options)
     fields = checked.fields
     values: dict[str, str | list[str]] = {name: fields[name].value if name in fields else "" for name in wanted}
     if "status" in values:
@@ -332,8 +329,7 @@ MAY_BE_BLANK = frozenset({"record"})
 
 
 def _page_confidences(read: _PageRead, options: ReadOptions) -> dict[str, float]:
-    order = FRONT_FIELDS if read.page == "front" else BACK_FIELDS
-    return _confidences(read.checked, read.quality, _wanted(order, options))
+    return _confidences(read.checked, read.quality, _wanted(PAGE_FIELDS[read.page], options))
 
 
 def _sure(read: _PageRead, options: ReadOptions) -> bool:

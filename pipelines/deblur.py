@@ -96,15 +96,14 @@ def motion_kernel(motion: Motion) -> np.ndarray:
 
 
 def deconvolve(pixels: np.ndarray, kernel: np.ndarray, noise_to_signal: float = NOISE_TO_SIGNAL) -> np.ndarray:
-    """Wiener deconvolution of every channel; the border is mirrored first so that the card's edges do not ring."""
+    """Wiener deconvolution of each of a BGR card's channels; the border is mirrored first so that the card's edges
+    do not ring."""
     height, width = pixels.shape[:2]
     pad = 2 * kernel.shape[0]
     shape = (cv2.getOptimalDFTSize(height + 2 * pad), cv2.getOptimalDFTSize(width + 2 * pad))
     padded = cv2.copyMakeBorder(
         pixels, pad, shape[0] - height - pad, pad, shape[1] - width - pad, cv2.BORDER_REFLECT
     ).astype(np.float32)
-    if padded.ndim == 2:
-        padded = padded[..., None]
     # The kernel with its centre at the origin, so that the image does not shift.
     centred = np.zeros(shape, np.float32)
     centred[: kernel.shape[0], : kernel.shape[1]] = kernel
@@ -120,7 +119,7 @@ def deconvolve(pixels: np.ndarray, kernel: np.ndarray, noise_to_signal: float = 
         for c in range(padded.shape[2])
     ]
     restored = np.stack(channels, axis=-1)[pad : pad + height, pad : pad + width]
-    return np.clip(restored, 0, 255).astype(np.uint8).reshape(pixels.shape)
+    return np.clip(restored, 0, 255).astype(np.uint8)
 
 
 def motion_of(card: Card) -> Motion | None:

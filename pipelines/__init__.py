@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -28,7 +28,7 @@ from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front, front_probes
-from .locate import TEXT_WORK_SIDE, locate_by_text, locate_cards, order_corners, spans_image
+from .locate import TEXT_WORK_SIDE, CardSearch, order_corners, spans_image
 from .layout import BACK_ROWS, FRONT_ROWS, field_box
 from .quality import BLURRED, NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, probe_regions, read_card, reread_rows, shows_licence
@@ -85,9 +85,10 @@ class LicenceReader:
             electronic = self._read_electronic(image, options, timer)
             if electronic is not None:
                 return electronic
+        search = CardSearch(image, self.engine.detector)
         if options.side == DOUBLE_SIDE:
             # Each search reads the likelier card first (the seal's red), so each card is read once.
-            front, back = (self._read_page(image, page, options, timer) for page in PAGES)
+            front, back = (self._read_page(search, page, options, timer) for page in PAGES)
             with timer.stage("extract"):
                 front_checked, back_checked = check_pages(front.checked, back.checked)
             return DoubleReading(
@@ -95,31 +96,32 @@ class LicenceReader:
                 back=_reading(back, back_checked, options, timer),
                 timings=dict(timer.seconds),
             )
-        page = self._read_page(image, options.side, options, timer)
+        page = self._read_page(search, options.side, options, timer)
         return _reading(page, page.checked, options, timer)
 
-    def _read_page(self, image: Image, wanted: Page | None, options: ReadOptions, timer: StageTimer) -> _PageRead:
+    def _read_page(self, search: CardSearch, wanted: Page | None, options: ReadOptions, timer: StageTimer) -> _PageRead:
         """The page as photographed; where that reads poorly or not at all, read again with a straight motion blur
         undone on every card straightened (pipelines.deblur), and the surer of the two readings kept."""
         try:
-            first = self._read_with(image, wanted, options, timer, straighten)
+            first = self._read_with(search, wanted, options, timer, straighten)
         except PoorQuality as refusal:
             try:
-                return _deblurred(self._read_with(image, wanted, options, timer, _straighten_sharpened))
+                return _deblurred(self._read_with(search, wanted, options, timer, _straighten_sharpened))
             except (PoorQuality, RecognitionFailed):
                 raise refusal from None
         if _sure(first, options) or motion_of(first.card) is None:
             return first
         try:
-            second = self._read_with(image, wanted, options, timer, _straighten_sharpened)
+            second = self._read_with(search, wanted, options, timer, _straighten_sharpened)
         except (PoorQuality, RecognitionFailed):
             return first
         return _deblurred(second) if _sureness(second, options) > _sureness(first, options) else first
 
     def _read_with(
-        self, image: Image, wanted: Page | None, options: ReadOptions, timer: StageTimer, to_card: Straighten
+        self, search: CardSearch, wanted: Page | None, options: ReadOptions, timer: StageTimer, to_card: Straighten
     ) -> _PageRead:
-        return self._extract(image, self._find_page(image, wanted, timer, to_card), options, timer, to_card)
+        text = self._find_page(search, wanted, timer, to_card)
+        return self._extract(search.image, text, options, timer, to_card)
 
     def _read_electronic(self, image: Image, options: ReadOptions, timer: StageTimer) -> LicenceReading | None:
         with timer.stage("read"):
@@ -183,20 +185,21 @@ class LicenceReader:
         realigned = align_page(again.page, again.lines)
         return (again, realigned) if realigned.better_than(alignment) else (text, alignment)
 
-    def _find_page(self, image: Image, wanted: Page | None, timer: StageTimer, to_card: Straighten) -> CardText:
+    def _find_page(self, search: CardSearch, wanted: Page | None, timer: StageTimer, to_card: Straighten) -> CardText:
         found: list[CardText] = []
+        image = search.image
         with timer.stage("locate"):
-            quads = locate_cards(image)
+            quads = search.by_colour
             colour_found = bool(quads)
             # A colour quad over the whole photo is a greenish background merged with the card: its text says better.
             by_text = not quads or all(spans_image(q, image.pixels.shape) for q in quads)
             if by_text:
-                quads = locate_by_text(image, self.engine.detector) + quads
+                quads = search.by_text + quads
         text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is None and not by_text:
             # The card's colour did not stand out (a green desk, a pale print, a grey copy): find it by its text.
             with timer.stage("locate"):
-                quads = locate_by_text(image, self.engine.detector)
+                quads = search.by_text
             text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is not None:
             return text
@@ -219,7 +222,7 @@ class LicenceReader:
     def _read_candidates(
         self,
         image: Image,
-        quads: list[CardQuad],
+        quads: Sequence[CardQuad],
         wanted: Page | None,
         found: list[CardText],
         timer: StageTimer,

@@ -13,7 +13,7 @@ import pytest
 from pipelines import LicenceReader, ReadOptions
 from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
-from pipelines.locate import locate_cards, spans_image
+from pipelines.locate import CardSearch, locate_cards, spans_image
 from pipelines.extract.lines import infix_distance
 from pipelines.align import align_page, anchors_for, fit_alignment, observed_anchors
 from pipelines.extract.front import extract_front, front_probes
@@ -50,6 +50,37 @@ def test_locate_finds_both_pages_of_the_demo_photo():
     assert len(quads) == 2
     centres = sorted(q.corners.mean(axis=0)[0] for q in quads)
     assert centres[0] < 640 < centres[1]  # one card on each half of the photo
+
+
+def test_both_pages_of_a_photo_are_read_from_one_search_for_cards(reader: LicenceReader, monkeypatch):
+    """A double_side request reads two pages, each possibly twice (motion blur undone): the photo is searched for
+    card-coloured regions once, and the cards found are the same for every page and pass."""
+    import pipelines.locate
+
+    searched: list[Image] = []
+    real = pipelines.locate.locate_cards
+
+    def counted(image: Image, *args):
+        searched.append(image)
+        return real(image, *args)
+
+    monkeypatch.setattr(pipelines.locate, "locate_cards", counted)
+    reading = reader.read((SAMPLES / "huawei-demo-front-back.png").read_bytes(), ReadOptions(side="double_side"))
+    assert reading.front.fields and reading.back.fields
+    assert len(searched) == 1
+
+
+def test_a_search_by_text_runs_the_detector_once_however_often_it_is_asked(engine):
+    image = _load("specimen-front.jpg")
+    calls: list[tuple[int, ...]] = []
+
+    def detect(pixels: np.ndarray):
+        calls.append(pixels.shape)
+        return engine.detector(pixels)
+
+    search = CardSearch(image, detect)
+    assert search.by_text == search.by_text and len(search.by_text) == 1
+    assert len(calls) == 1
 
 
 def test_locate_on_a_scan_covers_most_of_the_image():

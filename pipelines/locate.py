@@ -248,7 +248,7 @@ def locate_by_text(image: Image, detect: Callable[[np.ndarray], list[DetectedBox
     return [CardQuad(corners=order_corners(quad.astype(np.float32)), score=0.0)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # per request; its image is not a value to compare
 class CardSearch:
     """Where a card may stand in one photo, by its colour and by its text, each looked for once however many passes
     and pages read the photo: a second pass with motion blur undone (pipelines.LicenceReader._read_page) and the

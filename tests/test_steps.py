@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipelines import LicenceReader, ReadOptions
+from pipelines import LicenceReader, ReadOptions, locate
 from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
 from pipelines.locate import CardSearch, locate_cards, spans_image
@@ -55,16 +55,14 @@ def test_locate_finds_both_pages_of_the_demo_photo():
 def test_both_pages_of_a_photo_are_read_from_one_search_for_cards(reader: LicenceReader, monkeypatch):
     """A double_side request reads two pages, each possibly twice (motion blur undone): the photo is searched for
     card-coloured regions once, and the cards found are the same for every page and pass."""
-    import pipelines.locate
-
     searched: list[Image] = []
-    real = pipelines.locate.locate_cards
+    real = locate.locate_cards
 
     def counted(image: Image, *args):
         searched.append(image)
         return real(image, *args)
 
-    monkeypatch.setattr(pipelines.locate, "locate_cards", counted)
+    monkeypatch.setattr(locate, "locate_cards", counted)
     reading = reader.read((SAMPLES / "huawei-demo-front-back.png").read_bytes(), ReadOptions(side="double_side"))
     assert reading.front.fields and reading.back.fields
     assert len(searched) == 1

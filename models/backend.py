@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -12,6 +13,7 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
+from .fp16 import fp16_model
 from .shapes import CARD_DETECTION_SIZE
 from .topk import with_top_k
 
@@ -116,8 +118,13 @@ class OrtBackend:
     on one session, whatever the algorithm search, and 3 ms each on a session per width.
     """
 
-    def __init__(self, path: Path, options: EngineOptions, top_k: int = 0):
-        source = with_top_k(path, top_k) if top_k else str(path)
+    def __init__(self, path: Path, options: EngineOptions, top_k: int = 0, fp16: bool = False):
+        """top_k: the output cut to the k best along its last axis (models/topk.py); fp16: the network in fp16
+        (models/fp16.py)."""
+        if top_k and fp16:
+            raise ValueError("top_k and fp16 are not combined")
+        source = with_top_k(path, top_k) if top_k else fp16_model(path) if fp16 else str(path)
+        self.precision = "fp16" if fp16 else "fp32"
         first = self._session(source, options)
         self._input = first.get_inputs()[0].name
         self.providers = tuple(first.get_providers())
@@ -236,6 +243,32 @@ def _openvino_metadata(model) -> dict[str, str]:
     return {key: model.get_rt_info(["framework", key]).astype(str) for key in keys}
 
 
+# A photo-sized trial input: the fp16 detector's lead grew with the input (1.7x at 256 x 256, 2.1x at 704 x 480 on
+# this project's CPU), and a trial this size costs about 0.15 s of the start.
+TRIAL_SHAPE = (1, 3, 320, 320)
+
+
+def photo_size_detector(path: Path, options: EngineOptions) -> Backend:
+    """The detector for inputs other than the straightened card's (the search for a card by its text over the whole
+    photo, an electronic licence's screen): ONNX Runtime in fp16 or fp32, whichever ran a trial input faster here
+    (models/fp16.py). OpenVINO would run them faster still, but for every size it meets it keeps what it compiled:
+    a detector that had seen four sizes held 645 MB."""
+    candidates = [OrtBackend(path, options), OrtBackend(path, options, fp16=True)]
+    return faster_at(candidates, np.zeros(TRIAL_SHAPE, np.float32))
+
+
+def faster_at(candidates: list[Backend], x: np.ndarray) -> Backend:
+    """The candidate whose second run on x took least time (the first plans the shape)."""
+
+    def seconds(backend: Backend) -> float:
+        backend.run(x)
+        start = time.perf_counter()
+        backend.run(x)
+        return time.perf_counter() - start
+
+    return min(candidates, key=seconds)
+
+
 def make_backend(path: Path, options: EngineOptions, network: str, top_k: int = 0) -> Backend:
     """The network (det, rec, cls) at `path`; with top_k (ONNX Runtime only), its output cut to the k best along
     the last axis."""
@@ -245,7 +278,7 @@ def make_backend(path: Path, options: EngineOptions, network: str, top_k: int = 
     if runtime == "openvino" and options.backend == "auto":
         width, height = CARD_DETECTION_SIZE
         shape = (1, 3, height, width)
-        return ShapeRouted(shape, OpenVinoBackend(path, options, shape), OrtBackend(path, options))
+        return ShapeRouted(shape, OpenVinoBackend(path, options, shape), photo_size_detector(path, options))
     if runtime == "openvino":
         return OpenVinoBackend(path, options)
     return OrtBackend(path, options, top_k)

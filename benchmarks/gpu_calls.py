@@ -1,6 +1,6 @@
 """Milliseconds per network call on a GPU at the service's fixed shapes: kernel by kernel (as the service runs them)
-against one CUDA graph replay, in fp32 and fp16. Neither graphs nor fp16 are used by the service: this measures
-whether they would pay (README, "On a GPU").
+against one CUDA graph replay, in fp32 and fp16. On a GPU the service uses neither: this measures whether they
+would pay (README, "On a GPU").
 
     python benchmarks/gpu_calls.py [--calls 20] [--device cuda|cpu]
 
@@ -31,6 +31,7 @@ from onnx import shape_inference
 from samples import benchmark_sample
 
 from models.backend import EngineOptions, OrtBackend, choose_providers
+from models.fp16 import fp16_model
 from models.manifest import CLASSIFIER, DETECTOR, RECOGNIZER
 from models.recognizer import TOP_K
 from models.topk import with_top_k
@@ -108,12 +109,6 @@ class GraphSession:
         return [value.numpy() for value in self._outputs]
 
 
-def fp16(source: str | bytes) -> bytes:
-    from onnxruntime.transformers.float16 import convert_float_to_float16
-
-    return convert_float_to_float16(load(source), keep_io_types=True).SerializeToString()
-
-
 def photo_input(shape: tuple[int, ...]) -> np.ndarray:
     """Strips of a generated card photo cut to `shape`, scaled as the networks expect."""
     n, _, h, w = shape
@@ -151,7 +146,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for network, shapes in SHAPES.items():
         source = sources[network]
-        variants = (source, fp16(source))
+        variants = (source, fp16_model(source))
         for shape in shapes:
             x = photo_input(shape)
             specs = output_specs(with_input_shape(source, shape))  # fp16 keeps fp32 inputs and outputs

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .types import CARD_H, CARD_W, Card
+from .types import CARD_CORNERS, CARD_H, CARD_W, Card
 
 TILE = 256  # px of the straightened card: holds a 40 px blur's valley many times over
 LONGEST = 40  # px: longer blurs leave nothing to recover on an 880 px card
@@ -134,7 +134,7 @@ def card_motion(card: Card) -> Motion:
     (held-out photo 50014, a card 500 px wide blurred 13 px at 25 degrees and cut off at the photo's edge: 8 degrees
     and 7 px found at 880 px, 33 degrees and 13 px at its own 500; the card's tilt makes up the difference)."""
     gray = cv2.cvtColor(card.pixels, cv2.COLOR_BGR2GRAY)
-    corners = card.map_to_image(np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], np.float64))
+    corners = card.map_to_image(CARD_CORNERS)
     width = (np.linalg.norm(corners[1] - corners[0]) + np.linalg.norm(corners[2] - corners[3])) / 2
     # Never below a tile's height: the spectrum is averaged over tiles.
     scale = float(np.clip(width / CARD_W, TILE / CARD_H, 1.0))

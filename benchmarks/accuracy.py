@@ -26,6 +26,7 @@ from serving import ROOT, percentile
 
 from models import EngineOptions, load_engine
 from models.backend import BACKENDS
+from models.shapes import GPU_BATCH_ROWS
 from pipelines import LicenceReader, ReadOptions
 from pipelines.errors import DlocrError
 from pipelines.types import LicenceReading
@@ -242,6 +243,12 @@ def main() -> None:
     parser.add_argument("--backend", default="auto", choices=BACKENDS)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--fixed-shapes", action="store_true", help="pad inputs to the GPU's fixed shapes on any device")
+    parser.add_argument(
+        "--batch-rows",
+        type=lambda s: tuple(int(n) for n in s.split(",")),
+        default=GPU_BATCH_ROWS,
+        help="with fixed shapes, the rows a batch of lines is padded to (as DLOCR_GPU_BATCH_ROWS)",
+    )
     parser.add_argument("--verbose", action="store_true", help="list every wrong field")
     parser.add_argument("--fit", action="store_true", help="print calibration knots fitted on this run")
     parser.add_argument("--electronic", type=int, default=30, help="electronic-licence screenshots (0: none)")
@@ -264,6 +271,7 @@ def main() -> None:
                 intra_op_threads=args.threads,
                 backend=args.backend,
                 fixed_shapes=True if args.fixed_shapes else None,
+                batch_rows=args.batch_rows,
             )
         )
     )

@@ -38,9 +38,9 @@ from models.topk import with_top_k
 
 SHAPES = {
     "det": [(1, 3, 512, 768)],  # a straightened card's detection (704 x 480, padded)
-    # The service's batches are 32 rows; fewer rows say what a batch sized to a card's few lines would cost.
-    "rec": [(32, 3, 48, 288), (8, 3, 48, 288), (32, 3, 48, 960), (8, 3, 48, 960)],
-    "cls": [(32, 3, 48, 192)],
+    # A batch of lines is padded to 8 or 32 rows (models/shapes.py, GPU_BATCH_ROWS); 16 was measured and left out.
+    "rec": [(32, 3, 48, 288), (8, 3, 48, 288), (32, 3, 48, 960), (16, 3, 48, 960), (8, 3, 48, 960)],
+    "cls": [(8, 3, 48, 192)],
 }
 # ONNX Runtime runs a graph normally before it captures it; replays follow.
 CAPTURE_CALLS = 3

@@ -14,7 +14,7 @@ from .classifier import DirectionClassifier
 from .detector import DetectedBox, TextDetector
 from .manifest import CLASSIFIER, DETECTOR, RECOGNIZER, ModelIntegrityError
 from .recognizer import REC_HEIGHT, TOP_K, Recognition, TextRecognizer
-from .shapes import AS_GIVEN, FIXED, LINE_WIDTHS, ShapePolicy
+from .shapes import AS_GIVEN, LINE_WIDTHS, ShapePolicy
 
 __all__ = [
     "BatchingRecognizer",
@@ -49,13 +49,15 @@ class OcrEngine:
 
     def warm_up(self, detection_sizes: Sequence[tuple[int, int]]) -> None:
         """Runs every network once before the first request. With fixed shapes (a GPU), runs each shape that reads
-        will use: the recogniser at every line width, the detector at each of `detection_sizes` (w, h)."""
-        for width, height in detection_sizes if self.shapes.fixed else detection_sizes[:1]:
+        will use: the recogniser at every line width and batch size, the classifier at every batch size, the
+        detector at each of `detection_sizes` (w, h)."""
+        fixed = self.shapes.fixed
+        for width, height in detection_sizes if fixed else detection_sizes[:1]:
             self.detector(np.full((height, width, 3), 200, np.uint8), (width, height))
-        line = np.full((REC_HEIGHT, REC_HEIGHT * 4, 3), 200, np.uint8)
-        for width in LINE_WIDTHS if self.shapes.fixed else (REC_HEIGHT * 4,):
-            self.recognizer([np.full((REC_HEIGHT, width, 3), 200, np.uint8)])
-        self.classifier([line])
+        for rows in self.shapes.batch_sizes if fixed else (1,):
+            for width in LINE_WIDTHS if fixed else (REC_HEIGHT * 4,):
+                self.recognizer([np.full((REC_HEIGHT, width, 3), 200, np.uint8)] * rows)
+            self.classifier([np.full((REC_HEIGHT, REC_HEIGHT * 4, 3), 200, np.uint8)] * rows)
 
 
 def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
@@ -69,7 +71,7 @@ def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
     rec = make_backend(RECOGNIZER.verified_path(), rec_options, "rec", top_k=TOP_K if on_gpu else 0)
     cls = make_backend(CLASSIFIER.verified_path(), options, "cls")
     fixed = options.fixed_shapes if options.fixed_shapes is not None else on_gpu
-    shapes = FIXED if fixed else AS_GIVEN
+    shapes = ShapePolicy(fixed=True, batch_sizes=options.batch_rows) if fixed else AS_GIVEN
     recognizer = TextRecognizer(rec, shapes, parallel)
     return OcrEngine(
         detector=TextDetector(det, shapes=shapes),

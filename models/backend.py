@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 
 from .fp16 import fp16_model
-from .shapes import CARD_DETECTION_SIZE
+from .shapes import CARD_DETECTION_SIZE, GPU_BATCH_ROWS
 from .topk import with_top_k
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -36,6 +36,7 @@ class EngineOptions:
     backend: str = "auto"  # auto (runtime_for) | onnxruntime | openvino (CPU only)
     batch_recognition: bool = False  # concurrent requests' lines recognised together (models/batching.py)
     fixed_shapes: bool | None = None  # inputs padded to a few shapes (models/shapes.py); None: on CUDA only
+    batch_rows: tuple[int, ...] = GPU_BATCH_ROWS  # with fixed shapes, the rows a line batch is padded to
 
 
 class Backend(Protocol):

@@ -5,10 +5,10 @@ convolution anew for each input shape it has not seen. Measured on an H200 (onnx
 batch of 8 lines ran in 4 ms at a shape seen before, and in 1.2-2.2 s at a new one; a new detection size cost
 0.3-0.7 s. A session re-plans whenever its input shape differs from its previous call's, even back to a shape it
 has run before, so on a GPU each input is padded up to one of a few shapes, each run by a session of its own
-(models/backend.py), and every one is planned at warm-up, before the service reports ready. The padding costs
-the GPU next to nothing: a batch of 32 lines 960 px wide ran in 7 ms with its output left on the GPU, 8 lines in
-5 ms; the recogniser's output is cut to each frame's best classes in the graph (models/topk.py) so that it is
-small when it is copied back.
+(models/backend.py), and every one is planned at warm-up, before the service reports ready. The recogniser's
+output is cut to each frame's best classes in the graph (models/topk.py) so that it is small when it is copied
+back. Padded rows are not free: a card's lines of one width are often a few, and on an H100 a call of 32 rows
+took 2.8x the time of one of 8 (GPU_BATCH_ROWS), so a call's rows are rounded up to the nearest of a few sizes.
 """
 
 from __future__ import annotations
@@ -30,12 +30,26 @@ IMAGE_STEP = 256
 # but reads a little differently: at 1.1 the held-out photo tier fell from 98.3% to 98.1% of fields and hard from
 # 60.4% to 59.9%, so the ratio the field rules and the confidence calibration were tuned with stays.
 MAX_PAD_RATIO = 1.5
+# Rows a recognition or classification call is padded to on a GPU, ascending: a call takes at most the last.
+# Measured on an H100 (one call, 960 px lines): 32 rows 11.6 ms, 16 rows 6.1, 8 rows 4.1. Photos read by 8 workers
+# from 32 clients: always 32 rows 29.4 cards/s; 8 or 32 rows 37.2; 8, 16 or 32 rows 37.8, with 7 GB more of host
+# memory and 8 GB more of the GPU's (a session per shape, models/backend.py), so not the 16.
+GPU_BATCH_ROWS = (8, 32)
 
 
 @dataclass(frozen=True)
 class ShapePolicy:
     fixed: bool
-    max_batch: int  # lines per recognition call
+    batch_sizes: tuple[int, ...]  # rows a call may have, ascending (fixed); as given, only the last: its most
+
+    def __post_init__(self) -> None:
+        if not self.batch_sizes or self.batch_sizes[0] < 1 or list(self.batch_sizes) != sorted(set(self.batch_sizes)):
+            raise ValueError(f"batch sizes must be ascending positive integers, got {self.batch_sizes}")
+
+    @property
+    def max_batch(self) -> int:
+        """Lines per recognition call at most."""
+        return self.batch_sizes[-1]
 
     def line_width(self, width: int) -> int:
         """The input width for a batch whose widest line is `width` px."""
@@ -60,7 +74,12 @@ class ShapePolicy:
 
     def batch_rows(self, n: int) -> int:
         """Rows of a batch holding n lines (the extra rows are zeros and their outputs dropped)."""
-        return math.ceil(n / self.max_batch) * self.max_batch if self.fixed else n
+        if not self.fixed:
+            return n
+        for size in self.batch_sizes:
+            if n <= size:
+                return size
+        return math.ceil(n / self.max_batch) * self.max_batch
 
     def image_size(self, width: int, height: int) -> tuple[int, int]:
         """The detection input size for an image resized to width x height."""
@@ -76,5 +95,5 @@ def _width_step(padded: int) -> int:
     return len(LINE_WIDTHS) - 2 + padded // LINE_WIDTHS[-1]
 
 
-AS_GIVEN = ShapePolicy(fixed=False, max_batch=16)
-FIXED = ShapePolicy(fixed=True, max_batch=32)
+AS_GIVEN = ShapePolicy(fixed=False, batch_sizes=(16,))
+FIXED = ShapePolicy(fixed=True, batch_sizes=GPU_BATCH_ROWS)

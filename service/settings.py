@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models import EngineOptions
 from models.backend import available_cpus
+from models.shapes import GPU_BATCH_ROWS
 
 
 # What DLOCR_AUTH_FILE may hold: the credential variables, nothing else, so the file means one thing.
@@ -78,6 +79,12 @@ class Settings(BaseSettings):
         default=True,
         description="Recognise the text lines of concurrent requests in shared batches (models/batching.py).",
     )
+    # NoDecode as above: "8,16,32".
+    gpu_batch_rows: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=GPU_BATCH_ROWS,
+        description="On a GPU, the rows a batch of text lines is padded to, ascending (models/shapes.py): each "
+        "size is one more shape planned at start and a little GPU memory; fewer rows, less padding computed.",
+    )
     malloc_arena_max: int = Field(
         default=2,
         ge=0,
@@ -115,6 +122,20 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("gpu_batch_rows", mode="before")
+    @classmethod
+    def _split_sizes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(item) for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("gpu_batch_rows")
+    @classmethod
+    def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or value[0] < 1 or list(value) != sorted(set(value)):
+            raise ValueError("expected positive row counts in ascending order, e.g. 8,16,32")
         return value
 
     @field_validator("auth_aksk", mode="before")
@@ -155,4 +176,5 @@ class Settings(BaseSettings):
             intra_op_threads=self.intra_op_threads or (1 if self.workers > 1 else 0),
             backend=self.backend,
             batch_recognition=self.batch_recognition,
+            batch_rows=self.gpu_batch_rows,
         )

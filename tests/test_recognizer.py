@@ -3,15 +3,19 @@ a TopK node in the graph (GPU, models/topk.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from models import EngineOptions
 from models.backend import make_backend
-from models.manifest import RECOGNIZER
+from models.classifier import CLS_W, DirectionClassifier
+from models.manifest import CLASSIFIER, RECOGNIZER
 from models.recognizer import (
     CANDIDATE_BLOCK,
     MAX_CALL_WIDTH,
+    REC_HEIGHT,
     TOP_K,
     TextRecognizer,
     _width_batches,
@@ -20,7 +24,7 @@ from models.recognizer import (
     resized_width,
     top_candidates,
 )
-from models.shapes import AS_GIVEN, FIXED, ShapePolicy
+from models.shapes import AS_GIVEN, FIXED, LINE_WIDTHS, ShapePolicy
 from pipelines.read import crop_quad
 from synthetic import make_sample
 
@@ -100,8 +104,8 @@ class _ShapeLog:
 def test_calls_on_parallel_threads_read_what_one_call_per_batch_reads(engine):
     crops = _real_lines(engine, 7605, "front")
     one_thread = make_backend(RECOGNIZER.verified_path(), EngineOptions(device="cpu", intra_op_threads=1), "rec")
-    whole = TextRecognizer(one_thread, ShapePolicy(fixed=False, max_batch=64))
-    split = TextRecognizer(_ShapeLog(one_thread), ShapePolicy(fixed=False, max_batch=64), parallel=3)
+    whole = TextRecognizer(one_thread, ShapePolicy(fixed=False, batch_sizes=(64,)))
+    split = TextRecognizer(_ShapeLog(one_thread), ShapePolicy(fixed=False, batch_sizes=(64,)), parallel=3)
     expected, got = whole(crops), split(crops)
     assert [(r.text, r.char_frames) for r in got] == [(r.text, r.char_frames) for r in expected]
     assert all(np.allclose(a.topk_probs, b.topk_probs, atol=1e-5) for a, b in zip(got, expected))
@@ -128,4 +132,17 @@ def test_a_gpu_batch_is_one_call_whatever_its_width(engine):
     TextRecognizer(log, FIXED, parallel=2)(crops)
     widths = [resized_width(c) for c in crops]
     batches = _width_batches([int(i) for i in np.argsort(widths)], widths, FIXED)
-    assert [rows for rows, *_ in log.shapes] == [FIXED.max_batch] * len(batches)
+    # Each batch padded to the fewest rows that hold it; the calls run on two threads, in either order.
+    assert sorted(rows for rows, *_ in log.shapes) == sorted(FIXED.batch_rows(len(batch)) for batch in batches)
+
+
+def test_warm_up_runs_the_recogniser_and_the_classifier_at_every_gpu_shape(engine):
+    """On a GPU a shape not run at warm-up is planned in the middle of a user's request (models/shapes.py)."""
+    shapes = ShapePolicy(fixed=True, batch_sizes=(2, 4))
+    options = EngineOptions(device="cpu")
+    rec = _ShapeLog(make_backend(RECOGNIZER.verified_path(), options, "rec"))
+    cls = _ShapeLog(make_backend(CLASSIFIER.verified_path(), options, "cls"))
+    warm = replace(engine, recognizer=TextRecognizer(rec, shapes), classifier=DirectionClassifier(cls, shapes), shapes=shapes)
+    warm.warm_up([])
+    assert set(rec.shapes) == {(rows, 3, REC_HEIGHT, width) for rows in (2, 4) for width in LINE_WIDTHS}
+    assert set(cls.shapes) == {(rows, 3, REC_HEIGHT, CLS_W) for rows in (2, 4)}

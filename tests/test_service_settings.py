@@ -32,7 +32,26 @@ def test_workers_share_the_cpus_unless_told_otherwise(monkeypatch: pytest.Monkey
     assert (told.recognitions_in_flight, told.engine_options().intra_op_threads) == (3, 2)
 
 
-@pytest.mark.parametrize(("name", "value"), [("DLOCR_DEVICE", "tpu"), ("DLOCR_WORKERS", "0"), ("DLOCR_PORT", "x")])
+def test_gpu_batch_rows_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DLOCR_GPU_BATCH_ROWS", raising=False)
+    assert Settings().engine_options().batch_rows == (8, 32)
+    monkeypatch.setenv("DLOCR_GPU_BATCH_ROWS", " 4, 16,64 ")
+    assert Settings().engine_options().batch_rows == (4, 16, 64)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DLOCR_DEVICE", "tpu"),
+        ("DLOCR_WORKERS", "0"),
+        ("DLOCR_PORT", "x"),
+        ("DLOCR_GPU_BATCH_ROWS", "32,8"),
+        ("DLOCR_GPU_BATCH_ROWS", "0,8"),
+        ("DLOCR_GPU_BATCH_ROWS", "8,8"),
+        ("DLOCR_GPU_BATCH_ROWS", ""),
+        ("DLOCR_GPU_BATCH_ROWS", "eight"),
+    ],
+)
 def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError):

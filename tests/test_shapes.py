@@ -8,7 +8,7 @@ import pytest
 
 from models import EngineOptions, load_engine
 from models.recognizer import resized_width
-from models.shapes import AS_GIVEN, FIXED, IMAGE_STEP, LINE_WIDTHS
+from models.shapes import AS_GIVEN, FIXED, IMAGE_STEP, LINE_WIDTHS, ShapePolicy
 from pipelines import LicenceReader, ReadOptions
 from pipelines.read import crop_quad
 from synthetic import make_sample
@@ -32,12 +32,20 @@ def test_fixed_line_widths_come_from_a_short_list(width):
 
 
 def test_fixed_batches_and_images_round_up():
-    assert [FIXED.batch_rows(n) for n in (1, 31, 32, 33)] == [32, 32, 32, 64]
+    assert [FIXED.batch_rows(n) for n in (1, 8, 9, 31, 32, 33)] == [8, 8, 32, 32, 32, 64]
+    three = ShapePolicy(fixed=True, batch_sizes=(8, 16, 32))
+    assert [three.batch_rows(n) for n in (1, 8, 9, 16, 17, 32, 33)] == [8, 8, 16, 16, 32, 32, 64]
     assert FIXED.image_size(704, 480) == (768, 512)
     assert FIXED.image_size(IMAGE_STEP, 1) == (IMAGE_STEP, IMAGE_STEP)
     # Lines share a batch when they pad to the same width or the next one up, however different they are.
     assert FIXED.same_batch(432, 289) and FIXED.same_batch(640, 289) and FIXED.same_batch(288, 8)
     assert not FIXED.same_batch(641, 289) and not FIXED.same_batch(2161, 1000)
+
+
+@pytest.mark.parametrize("sizes", [(), (0, 8), (16, 8), (8, 8)])
+def test_batch_sizes_must_ascend(sizes):
+    with pytest.raises(ValueError):
+        ShapePolicy(fixed=True, batch_sizes=sizes)
 
 
 @pytest.fixture(scope="module")

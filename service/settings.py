@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models import EngineOptions
 from models.backend import available_cpus
-from models.shapes import GPU_BATCH_ROWS
+from models.shapes import GPU_BATCH_ROWS, ShapePolicy
 
 
 # What DLOCR_AUTH_FILE may hold: the credential variables, nothing else, so the file means one thing.
@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         default=True,
         description="Recognise the text lines of concurrent requests in shared batches (models/batching.py).",
     )
-    # NoDecode as above: "8,16,32".
+    # NoDecode as above: "8,32".
     gpu_batch_rows: Annotated[tuple[int, ...], NoDecode] = Field(
         default=GPU_BATCH_ROWS,
         description="On a GPU, the rows a batch of text lines is padded to, ascending (models/shapes.py): each "
@@ -134,9 +134,7 @@ class Settings(BaseSettings):
     @field_validator("gpu_batch_rows")
     @classmethod
     def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if not value or value[0] < 1 or list(value) != sorted(set(value)):
-            raise ValueError("expected positive row counts in ascending order, e.g. 8,16,32")
-        return value
+        return ShapePolicy(fixed=True, batch_sizes=value).batch_sizes
 
     @field_validator("auth_aksk", mode="before")
     @classmethod

@@ -142,7 +142,7 @@ def test_warm_up_runs_the_recogniser_and_the_classifier_at_every_gpu_shape(engin
     options = EngineOptions(device="cpu")
     rec = _ShapeLog(make_backend(RECOGNIZER.verified_path(), options, "rec"))
     cls = _ShapeLog(make_backend(CLASSIFIER.verified_path(), options, "cls"))
-    warm = replace(engine, recognizer=TextRecognizer(rec, shapes), classifier=DirectionClassifier(cls, shapes), shapes=shapes)
-    warm.warm_up([])
+    recognizer, classifier = TextRecognizer(rec, shapes), DirectionClassifier(cls, shapes)
+    replace(engine, recognizer=recognizer, classifier=classifier, shapes=shapes).warm_up([])
     assert set(rec.shapes) == {(rows, 3, REC_HEIGHT, width) for rows in (2, 4) for width in LINE_WIDTHS}
     assert set(cls.shapes) == {(rows, 3, REC_HEIGHT, CLS_W) for rows in (2, 4)}

@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from pipelines.errors import UnsupportedImage
 from pipelines.types import LicenceReading, ReadOptions
 from service.app import create_app
+from service.payload import decode_base64_image
 from service.settings import Settings
 from servers import specimen_truth
 
@@ -99,6 +101,17 @@ def test_base64_wrappers_are_tolerated(
 ) -> None:
     assert_read_specimen(recording_client.post(URL, json={"image": image}), recording_reader)
     assert recording_reader.calls[0][0] == IMAGE_BYTES
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\n", "\r", "\x0b", "\x0c"])
+def test_base64_may_be_spaced_with_any_ascii_whitespace(space: str) -> None:
+    assert decode_base64_image(space.join(["aGVs", "bG8g", "d29y", "bGQ="]) + space, 100) == b"hello world"
+
+
+@pytest.mark.parametrize("stray", ["\u00a0", "\u3000", "*", "\x00"])
+def test_other_characters_in_base64_are_refused(stray: str) -> None:
+    with pytest.raises(UnsupportedImage):
+        decode_base64_image(f"aGVs{stray}bG8g", 100)
 
 
 def test_chinese_is_sent_as_utf8_not_escaped(recording_client: TestClient, recording_reader: RecordingReader) -> None:

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from serving import bodies, load, running_server, server_processes
 
-# A sample whose innermost frame is in the C library under one of these is a thread waiting, not working.
-WAITS = ("PyThread_acquire_lock_timed", "pthread_cond_", "epoll_wait", "select_epoll", "(libc.so.6);read (")
+# A sample whose innermost frame is in the C library under one of these is a thread waiting, not working (the last:
+# the thread by which uvicorn's supervisor pings each worker).
+WAITS = ("PyThread_acquire_lock_timed", "pthread_cond_", "epoll_wait", "select_epoll", "multiprocessing/connection.py")
 OWN_CODE = ("pipelines/", "models/", "service/")
 
 
@@ -50,11 +51,17 @@ def summarise(raw_lines: Iterable[str]) -> Profile:
         frames = stack.split(";")
         if frames[-1].endswith("(libc.so.6)") and any(wait in stack for wait in WAITS):
             continue
+        frames = [_named(frame) for frame in frames]
         busy += int(count)
         innermost[frames[-1]] += int(count)
         for frame in set(frames):
             on_stack[frame] += int(count)
     return Profile(busy, innermost, on_stack)
+
+
+def _named(frame: str) -> str:
+    """A native frame py-spy could not name (`0x7f... (library)`): the library's, all its unnamed code as one."""
+    return f"(unnamed code) {frame.partition(' ')[2]}" if frame.startswith("0x") else frame
 
 
 def record(py_spy: str, pids: list[int], seconds: int, rate: int, folder: Path) -> list[str]:
@@ -71,6 +78,11 @@ def record(py_spy: str, pids: list[int], seconds: int, rate: int, folder: Path) 
         if run.returncode:
             raise SystemExit(f"py-spy failed (root or CAP_SYS_PTRACE needed): {error.decode(errors='replace')[-300:]}")
     return [line for pid in pids for line in (folder / f"{pid}.txt").read_text().splitlines()]
+
+
+def _is_worker(pid: int) -> bool:
+    """A worker uvicorn spawned, not multiprocessing's resource tracker beside them."""
+    return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 def main() -> None:
@@ -91,7 +103,7 @@ def main() -> None:
     threads = 1 if args.workers > 1 else 0
     with running_server(args.workers, "auto", threads, args.device) as server, tempfile.TemporaryDirectory() as tmp:
         load(server.base, payloads, args.workers * 2, args.workers)  # every worker past its first request
-        workers = server_processes(server.pid)[1:] or [server.pid]
+        workers = [pid for pid in server_processes(server.pid)[1:] if _is_worker(pid)] or [server.pid]
         done = threading.Event()
 
         def clients() -> None:

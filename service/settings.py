@@ -117,18 +117,12 @@ class Settings(BaseSettings):
             return {**read_credentials_file(Path(data["auth_file"])), **data}
         return data
 
-    @field_validator("auth_tokens", "auth_project_ids", "url_allowed_hosts", mode="before")
+    # pydantic then makes gpu_batch_rows' items integers, refusing any that is not one.
+    @field_validator("auth_tokens", "auth_project_ids", "url_allowed_hosts", "gpu_batch_rows", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
-    @field_validator("gpu_batch_rows", mode="before")
-    @classmethod
-    def _split_sizes(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(int(item) for item in value.split(",") if item.strip())
         return value
 
     @field_validator("gpu_batch_rows")

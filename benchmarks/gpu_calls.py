@@ -1,6 +1,6 @@
 """Milliseconds per network call on a GPU at the service's fixed shapes: kernel by kernel (as the service runs them)
 against one CUDA graph replay, in fp32 and fp16. On a GPU the service uses neither: this measures whether they
-would pay (README, "On a GPU").
+would pay (docs/benchmarks.md, "On a GPU").
 
     python benchmarks/gpu_calls.py [--calls 20] [--device cuda|cpu]
 

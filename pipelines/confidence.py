@@ -12,7 +12,7 @@ import numpy as np
 from .extract.fields import FieldReading
 
 # (raw score, share right) knots: benchmarks/accuracy.py --n 50 --seed 3000 --fit (300 cards, 2,240 fields), checked
-# on the held-out seeds the README reports. No field is ever certain: the top is held at 0.999.
+# on the held-out seeds docs/benchmarks.md reports. No field is ever certain: the top is held at 0.999.
 _RAW = (0.6712, 0.8939, 0.9740, 0.9899, 0.9952, 0.9972, 0.9985, 0.9991, 0.9994, 0.9996, 0.9998, 0.9999, 1.0)
 _RIGHT = (0.7838, 0.9625, 0.9625, 0.9875, 0.9881, 0.999, 0.999, 0.999, 0.999, 0.999, 0.999, 0.999, 0.999)
 # A field a rule of the licence still rejects, or under a glare patch, is doubtful whatever the recogniser says.

@@ -43,7 +43,7 @@ ORT_FLAVOURS = {"onnxruntime", "onnxruntime-gpu"}
 MEASURED_PEAK_RSS_MIB = 1368
 MEASURED_WORKERS = 2
 # One CUDA worker's resident memory, the CUDA and cuDNN libraries included: 8 workers and their parent held
-# 25,593 MiB at 32 clients on an H100's host, batches padded to 8 or 32 rows (README, "On a GPU").
+# 25,593 MiB at 32 clients on an H100's host, batches padded to 8 or 32 rows (docs/benchmarks.md, "On a GPU").
 MEASURED_GPU_PEAK_RSS_MIB = 3199
 MEMORY_HEADROOM = 1.25
 

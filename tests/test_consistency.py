@@ -31,7 +31,7 @@ from pipelines.extract.fields import FieldReading, read_dates, read_id_number, r
 from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 
-CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提", *"实习期至年月日。")
+CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提", *"实习期至年月日。", *"北京市海淀区中国")
 NUMBER = "150402199902223122"  # a woman born 1999-02-22; its check character holds
 
 
@@ -251,6 +251,33 @@ def test_a_value_in_a_form_the_licence_never_prints_is_doubtful(field: str, valu
     assert back.warnings == ()
 
 
+def _unread_after_last(reading: FieldReading, candidates: dict[str, float]) -> FieldReading:
+    """`reading` with the blank frame after its last character holding `candidates` beside the blank."""
+    recognition = reading.spans[0].line.recognition
+    last = recognition.topk_ids.shape[0] - 1
+    recognition.topk_ids[last] = [0, *(CHARSET.index(ch) for ch in candidates)]
+    recognition.topk_probs[last] = [1.0 - sum(candidates.values()), *candidates.values()]
+    return reading
+
+
+@pytest.mark.parametrize(
+    ("field", "candidates", "skipped"),
+    [
+        ("name", {"员": 0.25, "传": 0.2}, True),  # a character whose readings split: the blank won with 0.55
+        ("name", {"杰": 0.3, "员": 0.05}, False),  # the character read last, spread over one frame more
+        ("name", {"员": 0.1, "传": 0.1}, False),  # a trace, not a character
+        ("address", {"员": 0.25, "传": 0.2}, True),
+        ("nationality", {"员": 0.25, "传": 0.2}, False),  # fixed forms show a lost character by their form
+    ],
+)
+def test_a_name_or_address_whose_line_left_a_character_unread_is_doubtful(field, candidates, skipped):
+    value = {"name": "吴杰", "address": "北京市海淀区", "nationality": "中国"}[field]
+    fields = {field: _unread_after_last(read_as(*sure(value)), candidates)}
+    for checked in (check_front(licence(**fields)), check_back({"number": plain(NUMBER), **fields})):
+        assert (field in checked.doubtful) is skipped
+        assert checked.fields[field].value == value
+
+
 def test_every_warning_is_documented_for_users():
     from pathlib import Path
 
@@ -335,6 +362,15 @@ def test_a_doubtful_first_character_that_is_no_surname_gives_way_to_one(frames, 
     assert reading is not None and reading.value == name
     if name == "闫杰":
         assert reading.confidence == pytest.approx(0.3)  # no surer than the runner-up it took
+
+
+def test_a_speck_read_as_a_letter_beside_a_name_is_neither_in_it_nor_in_its_spans():
+    # Hard seed 90015: a speck under the name read EE, its frames half unread; it must not make the name doubtful.
+    name = read_as(*sure("吴杰")).spans[0]
+    speck = _unread_after_last(read_as(*sure("9")), {"员": 0.25, "传": 0.2}).spans[0]
+    reading = read_name([name, speck])
+    assert reading is not None and reading.value == "吴杰" and reading.spans == (name,)
+    assert "name" not in check_back({"number": plain(NUMBER), "name": reading}).doubtful
 
 
 @pytest.mark.parametrize(

@@ -27,16 +27,21 @@ def is_cjk(ch: str) -> bool:
 
 
 def _join(spans: list[Span], keep) -> FieldReading | None:
-    chars, probs = [], []
+    """The characters `keep` accepts, and only the spans they came from: a speck read as a letter in a name's
+    region is neither in the name nor in its box."""
+    chars, probs, kept = [], [], []
     for span in spans:
+        kept_before = len(chars)
         for i, (ch, p) in enumerate(zip(span.text, span.probs)):
             if keep(ch):
                 ch, p = _simplified(span, i, ch, p)
                 chars.append(ch)
                 probs.append(p)
+        if len(chars) > kept_before:
+            kept.append(span)
     if not chars:
         return None
-    return FieldReading("".join(chars), min(probs), tuple(spans))
+    return FieldReading("".join(chars), min(probs), tuple(kept))
 
 
 # A traditional form (黃) read where the card prints the simplified one (黄) is the recogniser's favourite

@@ -83,6 +83,12 @@ class Span:
     def confidence(self) -> float:
         return min(self.probs, default=0.0)
 
+    def unread_mass(self) -> float:
+        """Recognition.unread_mass from the span's first character to its end: before it, on a value's line, stand
+        the label's small characters, which blur leaves unread without a value losing anything."""
+        start = self.frames[0] if self.frames else self.start_frame
+        return self.line.recognition.unread_mass(start, self.end_frame)
+
     def quad(self) -> np.ndarray:
         """The part of the line's box that the span's frames cover, TL TR BR BL in card pixels."""
         rec = self.line.recognition

@@ -174,7 +174,7 @@ def card_by_title(page: Page, card: Card, lines: Iterable[TextLine]) -> np.ndarr
             start, end = 0, len(title)
         else:
             continue
-        s0, s1 = (complex(*p) for p in card.map_to_image(np.array(_ends(line, start, end))))
+        s0, s1 = (complex(*p) for p in card.map_to_image(np.array(_axis_ends(line, start, end))))
         d0, d1 = (complex(x * CARD_W, anchors[title][1] * CARD_H) for x in TITLE_ENDS[title])
         if abs(s1 - s0) < 1.0:
             return None
@@ -191,6 +191,18 @@ def _ends(line: TextLine, start: int, end: int) -> list[tuple[float, float]]:
     centres = char_positions(line)[start:end]
     inked = [i for i, ch in enumerate(line.text[start:end]) if not ch.isspace()]
     return [(float(centres[inked[0]]), line.cy), (float(centres[inked[-1]]), line.cy)]
+
+
+def _axis_ends(line: TextLine, start: int, end: int) -> list[tuple[float, float]]:
+    """As _ends, but on the line's own axis: where the title alone places the card, a card straightened from a quad
+    gone wrong (a colour region that merged it with a dim desk) lies turned in its crop, its title far from level.
+    The label fit keeps _ends, level with each line's centre as its other labels are placed."""
+    box = line.box.astype(np.float64)
+    left, right = (box[0] + box[3]) / 2, (box[1] + box[2]) / 2
+    length = max(float(np.linalg.norm(box[1] - box[0])), 1.0)
+    inked = [start + i for i, ch in enumerate(line.text[start:end]) if not ch.isspace()]
+    points = (left + (right - left) * line.recognition.char_x(i) / length for i in (inked[0], inked[-1]))
+    return [(float(x), float(y)) for x, y in points]
 
 
 @dataclass(frozen=True)

@@ -192,3 +192,17 @@ def test_a_title_garbled_whole_places_the_card_but_another_line_does_not(specime
     assert card_by_title("front", specimen.card, (longer,)) is None
     # The front's title does not place a back page.
     assert card_by_title("back", specimen.card, (lower,)) is None
+
+
+def test_a_title_far_from_level_places_the_card_along_its_own_axis(specimen: CardText):
+    # A card straightened from a quad gone wrong lies turned in its crop (hard seed 1029's back: a colour region
+    # that merged the card with a dim desk); its title's ends lie on the line's own axis, not level with its centre.
+    (title,) = [line for line in specimen.lines if line.text.startswith("中华人民共和国机动车驾驶证")]
+    (lower,) = _shifted((title,), 0.0, 60.0, 1.0)
+    turn = cv2.getRotationMatrix2D(tuple(float(v) for v in lower.box.mean(axis=0)), -50.0, 1.0)
+    turned = replace(lower, box=cv2.transform(lower.box.reshape(1, -1, 2), turn)[0].astype(np.float32))
+    level, askew = (card_by_title("front", specimen.card, (line,)) for line in (lower, turned))
+    assert level is not None and askew is not None
+    to_card = np.linalg.inv(specimen.card.to_image)
+    level, askew = (cv2.perspectiveTransform(c.reshape(-1, 1, 2), to_card).reshape(-1, 2) for c in (level, askew))
+    assert np.abs(askew - cv2.transform(level.reshape(1, -1, 2), turn)[0]).max() < 0.01 * CARD_W

@@ -42,7 +42,7 @@ class Server:
 def running_server(
     workers: int = 1, backend: str = "auto", threads: int = 0, device: str = "cpu", **env: str
 ) -> Iterator[Server]:
-    """A `dlocr serve` subprocess, yielded once /health answers and stopped afterwards."""
+    """A `dlocr serve` subprocess, yielded once /health answers and every worker has warmed up; stopped afterwards."""
     port = free_port()
     environment = {
         **os.environ,
@@ -67,6 +67,7 @@ def running_server(
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the server did not become healthy")
             time.sleep(0.5)
+        wait_until_idle(server_processes(server.pid), deadline)
         yield Server(base, server.pid)
     finally:
         server.terminate()
@@ -91,6 +92,21 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(pids: list[int], deadline: float, quiet_seconds: int = 2) -> None:
+    """Returns once none of `pids` has used more than 5% of a core for `quiet_seconds` running. /health answers as
+    soon as one worker has warmed up; with several, the others may still be warming up (about 50 s each on a GPU,
+    compiling kernels), and a load or a profile begun then measured their warm-up too."""
+    quiet = 0
+    previous = {pid: cpu_seconds(pid) for pid in pids}
+    while quiet < quiet_seconds:
+        if time.monotonic() > deadline:
+            raise SystemExit("the server's workers did not settle")
+        time.sleep(1)
+        now = {pid: cpu_seconds(pid) for pid in pids}
+        quiet = quiet + 1 if all(now[pid] - previous[pid] < 0.05 for pid in pids) else 0
+        previous = now
 
 
 def bodies(n: int, tier: str, seed: int) -> list[dict]:

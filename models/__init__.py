@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from .backend import NETWORKS, EngineOptions, available_cpus, make_backend, runtime_for
@@ -62,6 +63,7 @@ class OcrEngine:
 
 def load_engine(options: EngineOptions = EngineOptions()) -> OcrEngine:
     start = time.perf_counter()
+    limit_opencv_threads(options.intra_op_threads)
     det = make_backend(DETECTOR.verified_path(), options, "det")
     # On a GPU the softmax over every class would cross to the host for each frame: cut it in the graph. On the CPU
     # the cut measured 5-8% faster but left the process 80-200 MB larger, so there numpy picks (models/topk.py).
@@ -90,3 +92,12 @@ def recognition_threads(options: EngineOptions, on_gpu: bool) -> int:
     threads set (one per worker process when there are several); on OpenVINO, whose calls take every core each."""
     cpu_default = not on_gpu and options.intra_op_threads == 0 and runtime_for("rec", options) == "onnxruntime"
     return available_cpus() if cpu_default else 1
+
+
+def limit_opencv_threads(threads: int) -> None:
+    """OpenCV's pool (the resizes, warps and colour conversions around the networks and in pipelines/) to `threads`,
+    as the runtimes' are; 0 leaves OpenCV's default of one thread per core. The pool is the process's: with several
+    worker processes each had one thread per core of its own. Measured on an H200 with 16 host cores, 8 workers and
+    32 clients: 46.8-47.5 cards/s on one OpenCV thread each, 31.1-38.8 on OpenCV's default (docs/benchmarks.md)."""
+    if threads > 0:
+        cv2.setNumThreads(threads)

@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     intra_op_threads: int = Field(
         default=0,
         ge=0,
-        description="Threads per inference (both runtimes); 0 = their default with one worker, 1 with several.",
+        description="Threads per inference (both runtimes) and for OpenCV; 0 = their default with one worker, 1 with "
+        "several.",
     )
     # Measured with 8 clients on 2 cores: 1.75-1.79 cards/s against 1.60-1.75 without, and 75 MB less resident,
     # since two recognitions no longer hold their buffers at once. A lone request waits for nothing.

@@ -82,6 +82,18 @@ def test_the_recogniser_runs_a_call_per_cpu_where_the_threads_are_left_to_it(mon
     assert recognition_threads(EngineOptions(), on_gpu=True) == 1
 
 
+def test_an_engine_of_one_thread_a_call_leaves_opencv_one_thread_too():
+    """Several worker processes each get one thread per call; OpenCV's pool is the process's, so it follows."""
+    default = cv2.getNumThreads()
+    try:
+        load_engine(EngineOptions(device="cpu", backend="onnxruntime"))
+        assert cv2.getNumThreads() == default
+        load_engine(EngineOptions(device="cpu", backend="onnxruntime", intra_op_threads=1))
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(default)
+
+
 def test_auto_compiles_the_detector_on_openvino_for_the_cards_size_alone():
     """Any other size (a whole photo searched for text, a screenshot) runs on ONNX Runtime, with the same result."""
     routed = make_backend(DETECTOR.verified_path(), EngineOptions(device="cpu"), "det")

@@ -32,12 +32,24 @@ GOOD_FILL = 0.85
 BORDER_MARGIN = 5  # a* units: how much greener than a greenish background the card must be
 
 
-def card_mask(bgr: np.ndarray, cutoff: int) -> np.ndarray:
-    lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB)
-    sat = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)[..., 1]
-    a = lab[..., 1]
-    mask = ((a <= cutoff) & (a >= MIN_GREEN) & (sat <= MAX_SATURATION) & (lab[..., 0] >= MIN_LIGHTNESS)).astype(np.uint8)
-    k = max(3, int(round(max(bgr.shape[:2]) / 100)))
+@dataclass(frozen=True, eq=False)  # of one work copy; its planes are not values to compare
+class PaperColour:
+    """What the mask asks of a work copy's pixels, converted once for all the cut-offs tried on it."""
+
+    a: np.ndarray  # Lab a*
+    pale: np.ndarray  # bool: not too saturated, dark or green to be the paper, whatever the cut-off
+
+    @classmethod
+    def of(cls, bgr: np.ndarray) -> PaperColour:
+        lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB)
+        sat = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)[..., 1]
+        a = lab[..., 1]
+        return cls(a=a, pale=(a >= MIN_GREEN) & (sat <= MAX_SATURATION) & (lab[..., 0] >= MIN_LIGHTNESS))
+
+
+def card_mask(colour: PaperColour, cutoff: int) -> np.ndarray:
+    mask = ((colour.a <= cutoff) & colour.pale).astype(np.uint8)
+    k = max(3, int(round(max(mask.shape) / 100)))
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
 
@@ -46,10 +58,11 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
     """The card-like regions, largest first, as quads in the original image's pixels."""
     scale = min(1.0, WORK_SIDE / max(image.width, image.height))
     small = _shrunk(image.pixels, scale)
+    colour = PaperColour.of(small)
     best: list[CardQuad] = []
     best_cutoff = GREEN_CUTOFFS[0]
     for cutoff in _cutoffs(small):
-        quads = _quads_in(card_mask(small, cutoff), max_cards)
+        quads = _quads_in(card_mask(colour, cutoff), max_cards)
         if quads and (not best or _quality(quads) > _quality(best)) and not (best and _part_of(quads[0], best[0])):
             best, best_cutoff = quads, cutoff
         if best and min(q.score for q in best) >= GOOD_FILL and not spans_image(best[0], small.shape):
@@ -81,7 +94,7 @@ def _refined(pixels: np.ndarray, quad: CardQuad, cutoff: int) -> CardQuad:
     right, bottom = min(w, int(x1 + pad_x) + 1), min(h, int(y1 + pad_y) + 1)
     crop = pixels[top:bottom, left:right]
     scale = min(1.0, WORK_SIDE / max(crop.shape[:2]))
-    again = _quads_in(card_mask(_shrunk(crop, scale), cutoff), 1)
+    again = _quads_in(card_mask(PaperColour.of(_shrunk(crop, scale)), cutoff), 1)
     if not again:
         return quad
     corners = (again[0].corners / scale + np.array([left, top], np.float32)).astype(np.float32)

@@ -130,10 +130,11 @@ _MIN_GLARE_AREA = 0.002
 
 
 def _blown_out(raw: np.ndarray) -> np.ndarray:
-    clipped = (raw.min(axis=2) >= _CLIPPED).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(clipped, connectivity=8)
-    big = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= _MIN_GLARE_AREA * clipped.size)
-    return np.isin(labels, big[big > 0])
+    clipped = cv2.inRange(raw, (_CLIPPED,) * 3, (255,) * 3)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(clipped, connectivity=8)
+    big = stats[:, cv2.CC_STAT_AREA] >= _MIN_GLARE_AREA * clipped.size
+    big[0] = False  # the background
+    return big[labels]
 
 
 # Below both, a card has no colour of its own: a greyscale copy. A front page carries the red seal, so its colour

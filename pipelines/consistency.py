@@ -19,6 +19,7 @@ read clearly (a glare patch, a box cut short, a neighbour's words swept in):
   register's address, and a head read a character or two off has been spelt right already);
 - every date in the record is written in full, YYYY年MM月DD日, and its only other digits are a vehicle class's
   (增驾B2);
+- a file number (档案编号) has all its 12 digits;
 - an issuing authority is one of the real ones (`gazetteer.issuing_authorities`): a seal too garbled to match one
   is returned as read, but doubtful.
 
@@ -34,7 +35,7 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 
-from .extract.back import CLASS_CODE
+from .extract.back import CLASS_CODE, FILE_NUMBER_LENGTH
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
 from .gazetteer import address_heads, issuing_authorities
 from .validate import VALIDITY_YEARS, add_years, id_birth, id_is_valid, id_sex, parse_date
@@ -129,6 +130,7 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
         "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
         "address": lambda v: v.startswith(address_heads()),
         "record": _record_is_well_formed,
+        "file_number": lambda v: len(v) == FILE_NUMBER_LENGTH,  # extract.back.read_digits keeps digits alone
         "issuing_authority": lambda v: v in issuing_authorities(),
     }
     return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))

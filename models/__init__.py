@@ -98,6 +98,7 @@ def limit_opencv_threads(threads: int) -> None:
     """OpenCV's pool (the resizes, warps and colour conversions around the networks and in pipelines/) to `threads`,
     as the runtimes' are; 0 leaves OpenCV's default of one thread per core. The pool is the process's: with several
     worker processes each had one thread per core of its own. Measured on an H200 with 16 host cores, 8 workers and
-    32 clients: 46.8-47.5 cards/s on one OpenCV thread each, 31.1-38.8 on OpenCV's default (docs/benchmarks.md)."""
+    32 clients, alternated: 51.0 and 41.9 cards/s on one OpenCV thread each, 41.9 and 33.1 on OpenCV's default
+    (docs/benchmarks.md)."""
     if threads > 0:
         cv2.setNumThreads(threads)

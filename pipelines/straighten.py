@@ -32,7 +32,7 @@ def normalise_contrast(card: np.ndarray) -> np.ndarray:
     lo, hi = np.percentile(lightness[::4, ::4], (DARK_PERCENTILE, LIGHT_PERCENTILE))
     if hi - lo < 8:
         return card
-    # A table of the 256 lightnesses: the same arithmetic as on every pixel, in a tenth of the time.
+    # A table of the 256 lightnesses: the same arithmetic as on every pixel, in a seventh of the time.
     stretch = np.clip((np.arange(256, dtype=np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
     lab[..., 0] = cv2.LUT(lightness, stretch)
     return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)

@@ -201,6 +201,11 @@ class LicenceReader:
             with timer.stage("locate"):
                 quads = search.by_text
             text = self._read_candidates(image, quads, wanted, found, timer, to_card)
+        if text is None:
+            # Its green the background's and its text too small to find: a small card on a green desk.
+            with timer.stage("locate"):
+                quads = search.by_hue
+            text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is not None:
             return text
         pages = {t.page for t in found if t.page is not None}

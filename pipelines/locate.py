@@ -48,10 +48,33 @@ class PaperColour:
 
 
 def card_mask(colour: PaperColour, cutoff: int) -> np.ndarray:
-    mask = ((colour.a <= cutoff) & colour.pale).astype(np.uint8)
+    return _cleaned(((colour.a <= cutoff) & colour.pale).astype(np.uint8))
+
+
+# A card on a background of its own green (a mint desk mat, a green cloth) merges with it at every cut-off above, and
+# a small one's text is too small for the search by text; its paper still differs from that background in hue (teal
+# against a yellower green: b* 134 against 145 for robustness.py's tiny card of seed 70009, a* 112 against 114).
+HUE_APART = 8  # a*b* units from the median of the photo's border
+
+
+def hue_mask(bgr: np.ndarray) -> np.ndarray:
+    chroma = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB)[..., 1:].astype(np.float32)
+    apart = chroma - np.median(_border(chroma), axis=0)
+    return _cleaned((np.hypot(apart[..., 0], apart[..., 1]) > HUE_APART).astype(np.uint8))
+
+
+def _cleaned(mask: np.ndarray) -> np.ndarray:
+    """Specks opened away, and the gaps the printing leaves in the paper closed."""
     k = max(3, int(round(max(mask.shape) / 100)))
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+
+
+def _border(pixels: np.ndarray) -> np.ndarray:
+    """The pixels of the image's outermost 4 px on every side, one per row."""
+    channels = pixels.shape[2]
+    sides = (pixels[:4], pixels[-4:], pixels[:, :4], pixels[:, -4:])
+    return np.concatenate([side.reshape(-1, channels) for side in sides])
 
 
 def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
@@ -68,7 +91,19 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
         if best and min(q.score for q in best) >= GOOD_FILL and not spans_image(best[0], small.shape):
             break
     found = [CardQuad(corners=(q.corners / scale).astype(np.float32), score=q.score) for q in best]
-    return [_refined(image.pixels, q, best_cutoff) if scale < 1 else q for q in found]
+
+    def at_best_cutoff(bgr: np.ndarray) -> np.ndarray:
+        return card_mask(PaperColour.of(bgr), best_cutoff)
+
+    return [_refined(image.pixels, q, at_best_cutoff) if scale < 1 else q for q in found]
+
+
+def locate_by_hue(image: Image, max_cards: int = 2) -> list[CardQuad]:
+    """Last fallback: the card-shaped regions whose hue stands apart from the photo's border (hue_mask)."""
+    scale = min(1.0, WORK_SIDE / max(image.width, image.height))
+    quads = _quads_in(hue_mask(_shrunk(image.pixels, scale)), max_cards)
+    found = [CardQuad(corners=(q.corners / scale).astype(np.float32), score=q.score) for q in quads]
+    return [_refined(image.pixels, q, hue_mask) if scale < 1 else q for q in found]
 
 
 def _shrunk(pixels: np.ndarray, scale: float) -> np.ndarray:
@@ -83,7 +118,7 @@ AROUND = 0.25  # of the card's size, added on every side of the crop
 SAME_CARD = 0.8  # the refined quad's overlap with the first one, of the larger of the two
 
 
-def _refined(pixels: np.ndarray, quad: CardQuad, cutoff: int) -> CardQuad:
+def _refined(pixels: np.ndarray, quad: CardQuad, mask_of: Callable[[np.ndarray], np.ndarray]) -> CardQuad:
     h, w = pixels.shape[:2]
     x0, y0 = quad.corners.min(axis=0)
     x1, y1 = quad.corners.max(axis=0)
@@ -94,7 +129,7 @@ def _refined(pixels: np.ndarray, quad: CardQuad, cutoff: int) -> CardQuad:
     right, bottom = min(w, int(x1 + pad_x) + 1), min(h, int(y1 + pad_y) + 1)
     crop = pixels[top:bottom, left:right]
     scale = min(1.0, WORK_SIDE / max(crop.shape[:2]))
-    again = _quads_in(card_mask(PaperColour.of(_shrunk(crop, scale)), cutoff), 1)
+    again = _quads_in(mask_of(_shrunk(crop, scale)), 1)
     if not again:
         return quad
     corners = (again[0].corners / scale + np.array([left, top], np.float32)).astype(np.float32)
@@ -106,8 +141,7 @@ def _refined(pixels: np.ndarray, quad: CardQuad, cutoff: int) -> CardQuad:
 
 def _cutoffs(bgr: np.ndarray) -> list[int]:
     """Fixed cut-offs, led by one just greener than the photo's border when that border is itself greenish."""
-    ring = np.concatenate([bgr[:4].reshape(-1, 3), bgr[-4:].reshape(-1, 3), bgr[:, :4].reshape(-1, 3), bgr[:, -4:].reshape(-1, 3)])
-    border_a = int(np.median(cv2.cvtColor(ring.reshape(-1, 1, 3), cv2.COLOR_BGR2LAB)[:, 0, 1]))
+    border_a = int(np.median(cv2.cvtColor(_border(bgr).reshape(-1, 1, 3), cv2.COLOR_BGR2LAB)[:, 0, 1]))
     lead = [border_a - BORDER_MARGIN] if MIN_GREEN < border_a - BORDER_MARGIN < GREEN_CUTOFFS[0] else []
     return lead + list(GREEN_CUTOFFS)
 
@@ -263,7 +297,7 @@ def locate_by_text(image: Image, detect: Callable[[np.ndarray], list[DetectedBox
 
 @dataclass(frozen=True, eq=False)  # per request; its image is not a value to compare
 class CardSearch:
-    """Where a card may stand in one photo, by its colour and by its text, each looked for once however many passes
+    """Where a card may stand in one photo, by its colour, its text and its hue, each looked for once however many passes
     and pages read the photo: a second pass with motion blur undone (pipelines.LicenceReader._read_page) and the
     back page of a double_side request search the same pixels. On the hard tier, a second pass cost about 1 s of
     which the search by text, the detector at a photo's size, was 0.5 s."""
@@ -278,3 +312,7 @@ class CardSearch:
     @cached_property
     def by_text(self) -> tuple[CardQuad, ...]:
         return tuple(locate_by_text(self.image, self.detect))
+
+    @cached_property
+    def by_hue(self) -> tuple[CardQuad, ...]:
+        return tuple(locate_by_hue(self.image))

@@ -13,7 +13,7 @@ import pytest
 from pipelines import LicenceReader, ReadOptions, locate
 from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
-from pipelines.locate import CardSearch, locate_cards, spans_image
+from pipelines.locate import CardSearch, locate_by_hue, locate_cards, spans_image
 from pipelines.extract.lines import infix_distance
 from pipelines.align import align_page, anchors_for, fit_alignment, observed_anchors
 from pipelines.extract.front import extract_front, front_probes
@@ -109,6 +109,25 @@ def test_locate_places_a_small_cards_corners_from_the_photos_own_pixels():
     (quad,) = locate_cards(Image(desk, "png"))
     error = np.linalg.norm(quad.corners[:, None] - corners[None], axis=2).min(axis=1)
     assert error.max() < 2.0
+
+
+def test_locate_by_hue_places_a_small_teal_card_on_a_yellower_green_desk():
+    # The colours of robustness.py's tiny card of seed 70009 and its desk (Lab 157/112/134 against 185/114/145): the
+    # same green on the a* axis, apart on b*. 400 px wide in a 4000 px photo, with dark print on it.
+    def bgr(lab: tuple[int, int, int]) -> tuple[int, ...]:
+        return tuple(int(v) for v in cv2.cvtColor(np.uint8([[lab]]), cv2.COLOR_LAB2BGR)[0, 0])
+
+    rng = np.random.default_rng(5)
+    desk = np.full((2667, 4000, 3), bgr((185, 114, 145)), np.uint8)
+    desk = np.clip(desk + rng.normal(0, 2, desk.shape), 0, 255).astype(np.uint8)
+    corners = cv2.boxPoints(((3520.4, 610.7), (401.0, 262.0), 11.0)).astype(np.float32)
+    cv2.fillConvexPoly(desk, np.round(corners * 16).astype(np.int32), bgr((157, 112, 134)), cv2.LINE_AA, shift=4)
+    for row in range(5):
+        cv2.line(desk, (3380, 540 + 28 * row), (3600, 583 + 28 * row), (60, 60, 60), 3)
+    (quad,) = locate_by_hue(Image(desk, "jpeg"))
+    error = np.linalg.norm(quad.corners[:, None] - corners[None], axis=2).min(axis=1)
+    assert error.max() < 2.0
+    assert locate_by_hue(Image(np.full((600, 800, 3), bgr((185, 114, 145)), np.uint8), "png")) == []
 
 
 def test_locate_finds_nothing_on_a_plain_wooden_desk():

@@ -297,9 +297,9 @@ def locate_by_text(image: Image, detect: Callable[[np.ndarray], list[DetectedBox
 
 @dataclass(frozen=True, eq=False)  # per request; its image is not a value to compare
 class CardSearch:
-    """Where a card may stand in one photo, by its colour, its text and its hue, each looked for once however many passes
-    and pages read the photo: a second pass with motion blur undone (pipelines.LicenceReader._read_page) and the
-    back page of a double_side request search the same pixels. On the hard tier, a second pass cost about 1 s of
+    """Where a card may stand in one photo, by its colour, its text and its hue, each looked for once however many
+    passes and pages read the photo: a second pass with motion blur undone (pipelines.LicenceReader._read_page) and
+    the back page of a double_side request search the same pixels. On the hard tier, a second pass cost about 1 s of
     which the search by text, the detector at a photo's size, was 0.5 s."""
 
     image: Image

@@ -28,7 +28,7 @@ from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
 from .extract.fields import FieldReading
 from .extract.front import FRONT_FIELDS, extract_front, front_probes
-from .locate import TEXT_WORK_SIDE, CardSearch, order_corners, spans_image
+from .locate import TEXT_WORK_SIDE, CardSearch, order_corners, same_quad, spans_image
 from .layout import BACK_ROWS, FRONT_ROWS, field_box
 from .quality import BLURRED, NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, probe_regions, read_card, reread_rows, shows_licence
@@ -195,16 +195,18 @@ class LicenceReader:
             by_text = not quads or all(spans_image(q, image.pixels.shape) for q in quads)
             if by_text:
                 quads = search.by_text + quads
+        tried = list(quads)
         text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is None and not by_text:
             # The card's colour did not stand out (a green desk, a pale print, a grey copy): find it by its text.
             with timer.stage("locate"):
                 quads = search.by_text
+            tried += quads
             text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is None:
             # Its green the background's and its text too small to find: a small card on a green desk.
             with timer.stage("locate"):
-                quads = search.by_hue
+                quads = tuple(q for q in search.by_hue if not any(same_quad(q, other) for other in tried))
             text = self._read_candidates(image, quads, wanted, found, timer, to_card)
         if text is not None:
             return text

@@ -13,7 +13,7 @@ import pytest
 from pipelines import LicenceReader, ReadOptions, locate
 from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
-from pipelines.locate import CardSearch, locate_by_hue, locate_cards, spans_image
+from pipelines.locate import CardSearch, locate_by_hue, locate_cards, same_quad, spans_image
 from pipelines.extract.lines import infix_distance
 from pipelines.align import align_page, anchors_for, fit_alignment, observed_anchors
 from pipelines.extract.front import extract_front, front_probes
@@ -128,6 +128,14 @@ def test_locate_by_hue_places_a_small_teal_card_on_a_yellower_green_desk():
     error = np.linalg.norm(quad.corners[:, None] - corners[None], axis=2).min(axis=1)
     assert error.max() < 2.0
     assert locate_by_hue(Image(np.full((600, 800, 3), bgr((185, 114, 145)), np.uint8), "png")) == []
+
+
+def test_a_quad_a_few_pixels_off_one_already_read_is_the_same_card_read_the_same_way():
+    corners = cv2.boxPoints(((500.0, 400.0), (800.0, 545.0), 9.0)).astype(np.float32)
+    read = CardQuad(corners=corners, score=1.0)
+    assert same_quad(CardQuad(corners=corners + [2.5, -1.5], score=0.98), read)  # 0.4% of its 800 px side
+    assert not same_quad(CardQuad(corners=corners + [7.0, 0.0], score=0.98), read)  # 0.9%: straightened otherwise
+    assert not same_quad(CardQuad(corners=corners * 0.9, score=1.0), read)
 
 
 def test_locate_finds_nothing_on_a_plain_wooden_desk():

@@ -82,7 +82,7 @@ def _border(pixels: np.ndarray) -> np.ndarray:
 
 def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
     """The card-like regions, largest first, as quads in the original image's pixels."""
-    scale = min(1.0, WORK_SIDE / max(image.width, image.height))
+    scale = _work_scale(image)
     small = _shrunk(image.pixels, scale)
     colour = PaperColour.of(small)
     best: list[CardQuad] = []
@@ -93,20 +93,30 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
             best, best_cutoff = quads, cutoff
         if best and min(q.score for q in best) >= GOOD_FILL and not spans_image(best[0], small.shape):
             break
-    found = [CardQuad(corners=(q.corners / scale).astype(np.float32), score=q.score) for q in best]
 
     def at_best_cutoff(bgr: np.ndarray) -> np.ndarray:
         return card_mask(PaperColour.of(bgr), best_cutoff)
 
-    return [_refined(image.pixels, q, at_best_cutoff) if scale < 1 else q for q in found]
+    return _in_photo(image.pixels, best, scale, at_best_cutoff)
 
 
 def locate_by_hue(image: Image, max_cards: int = 2) -> list[CardQuad]:
     """Last fallback: the card-shaped regions whose hue stands apart from the photo's border (hue_mask)."""
-    scale = min(1.0, WORK_SIDE / max(image.width, image.height))
+    scale = _work_scale(image)
     quads = _quads_in(hue_mask(_shrunk(image.pixels, scale)), max_cards)
+    return _in_photo(image.pixels, [q for q in quads if q.score >= HUE_MIN_FILL], scale, hue_mask)
+
+
+def _work_scale(image: Image) -> float:
+    return min(1.0, WORK_SIDE / max(image.width, image.height))
+
+
+def _in_photo(
+    pixels: np.ndarray, quads: list[CardQuad], scale: float, mask_of: Callable[[np.ndarray], np.ndarray]
+) -> list[CardQuad]:
+    """Quads found on the work copy, in the photo's pixels; on a shrunk copy, small ones refined by `mask_of`."""
     found = [CardQuad(corners=(q.corners / scale).astype(np.float32), score=q.score) for q in quads]
-    return [_refined(image.pixels, q, hue_mask) if scale < 1 else q for q in found if q.score >= HUE_MIN_FILL]
+    return [_refined(pixels, q, mask_of) if scale < 1 else q for q in found]
 
 
 # A quad whose every corner lies this close to one of another's, in shares of its longest side, is the same card

@@ -180,12 +180,13 @@ def print_fit(scored: list[tuple[float, bool]], per_bin: int = 80) -> None:
     print("_RIGHT = (" + ", ".join(f"{right / n:.4f}" for _, right, n in pooled) + ")")
 
 
-def run_electronic(reader: LicenceReader, n: int, seed: int) -> None:
+def run_electronic(reader: LicenceReader, n: int, seed: int, verbose: bool = False) -> None:
     """Screenshots of the 12123 app's electronic licence, read with side omitted as a client would send them."""
     per_field: dict[str, list[bool]] = defaultdict(list)
     cards: list[bool] = []
     seconds: list[float] = []
     errors: Counter[str] = Counter()
+    failures: list[str] = []
     for i in range(n):
         sample = make_electronic_sample(seed + i)
         data = cv2.imencode(".png", sample.image)[1].tobytes()
@@ -196,8 +197,10 @@ def run_electronic(reader: LicenceReader, n: int, seed: int) -> None:
             errors[error] += 1
         fields = reading.fields if reading is not None and reading.kind == "electronic" else {}
         oks = [fields.get(name) == truth for name, truth in sample.truth.items()]
-        for name, ok in zip(sample.truth, oks):
+        for (name, truth), ok in zip(sample.truth.items(), oks):
             per_field[name].append(ok)
+            if not ok and verbose:
+                failures.append(f"electronic seed={seed + i} {name}: got {fields.get(name)!r} want {truth!r}")
         cards.append(all(oks))
     every = [ok for oks in per_field.values() for ok in oks]
     print(f"\n## Electronic licences (12123 screenshots): {n}, seed {seed}\n")
@@ -207,6 +210,8 @@ def run_electronic(reader: LicenceReader, n: int, seed: int) -> None:
     print("|---|---|")
     for name, oks in per_field.items():
         print(f"| {name} | {pct(oks)} |")
+    for failure in failures:
+        print(f"  miss: {failure}")
 
 
 def run_samples(reader: LicenceReader) -> None:
@@ -280,7 +285,7 @@ def main() -> None:
         run_samples(reader)
     run_generated(reader, args)
     if args.electronic:
-        run_electronic(reader, args.electronic, args.seed)
+        run_electronic(reader, args.electronic, args.seed, args.verbose)
 
 
 if __name__ == "__main__":

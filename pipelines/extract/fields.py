@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from models import Recognition
+
 from ..gazetteer import closest_address_head, province_by_code
 from ..names import COMPOUND_SURNAMES, SINGLE_SURNAMES
 from ..validate import DATE_PATTERN, id_check_char, id_is_valid, parse_date
@@ -208,6 +210,7 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
     for span in spans:
         rec = span.line.recognition
         text, probs, frames = rec.constrained(lambda ch: ch in DATE_CHARS, span.start_frame, span.end_frame)
+        text, probs, frames = restore_dropped_digits(rec, text, probs, frames, span.end_frame)
         per_char = rec.candidates_at(frames, lambda ch: ch in DATE_CHARS)
         for start, end, (ratio, date) in _date_matches(text, per_char):
             part = replace(
@@ -222,6 +225,48 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
 
 
 _DATE_AT = re.compile(rf"(?=({DATE_PATTERN}))")
+_DATE_RE = re.compile(DATE_PATTERN)
+
+# Licences print a date's month and day with two digits (1981-09-22). One read with a single digit lost the other
+# to the blank: the first of a repeated pair (22, 11) that the recogniser gave 0.39 against the blank's 0.45, or a
+# faint one. A digit the frames beside it saw at least this likely is put back where it makes a real date.
+MIN_DROPPED_DIGIT = 0.1
+
+
+def restore_dropped_digits(
+    rec: Recognition, text: str, probs: tuple[float, ...], frames: tuple[int, ...], stop: int
+) -> tuple[str, tuple[float, ...], tuple[int, ...]]:
+    """A constrained date reading (text, per-character probabilities and frames, up to frame `stop`) with the digit
+    its one-digit months and days dropped put back: the likeliest digit seen between the lone digit's neighbours."""
+    lone = [(m, m.start(g)) for m in _DATE_RE.finditer(text) for g in (2, 3) if len(m.group(g)) == 1]
+    for m, i in reversed(lone):  # right to left, so that an insertion leaves the positions before it as they were
+        restored = _dropped_digit(rec, text, frames, i, stop, (m.start(), m.end()))
+        if restored is not None:
+            at, digit, p, t = restored
+            text = text[:at] + digit + text[at:]
+            probs = probs[:at] + (p,) + probs[at:]
+            frames = frames[:at] + (t,) + frames[at:]
+    return text, probs, frames
+
+
+def _dropped_digit(
+    rec: Recognition, text: str, frames: tuple[int, ...], i: int, stop: int, date: tuple[int, int]
+) -> tuple[int, str, float, int] | None:
+    """Where to insert which digit beside the lone digit text[i] (position, digit, probability, frame), if any."""
+    lo = frames[i - 1] + 1 if i > 0 else frames[i]
+    hi = frames[i + 1] if i + 1 < len(frames) else stop
+    best: tuple[int, str, float, int] | None = None
+    for t in range(lo, min(hi, len(rec.topk_ids))):
+        if t == frames[i]:
+            continue
+        at = i if t < frames[i] else i + 1
+        for idx, p in zip(rec.topk_ids[t], rec.topk_probs[t]):
+            digit = rec.charset[idx]
+            if not idx or digit not in DIGITS or p < MIN_DROPPED_DIGIT or (best is not None and p <= best[2]):
+                continue
+            if parse_date(text[date[0] : at] + digit + text[at : date[1]]) is not None:
+                best = (at, digit, float(p), t)
+    return best
 
 
 def _date_matches(text: str, per_char: list[dict[str, float]]) -> list[tuple[int, int, tuple[float, str]]]:

@@ -32,7 +32,7 @@ from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 from pipelines.validate import parse_date
 
-CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提", *"实习期至年月日。", *"北京市海淀区中国")
+CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提", *"实习期至年月日。", *"北京市海淀区中国", *"黃黄陳陈龙昇升")
 NUMBER = "150402199902223122"  # a woman born 1999-02-22; its check character holds
 
 
@@ -388,6 +388,21 @@ def test_a_doubtful_first_character_that_is_no_surname_gives_way_to_one(frames, 
     assert reading is not None and reading.value == name
     if name == "闫杰":
         assert reading.confidence == pytest.approx(0.3)  # no surer than the runner-up it took
+
+
+@pytest.mark.parametrize(
+    ("frames", "name"),
+    [
+        # Fresh flat seed 150003: 黄龙 on a Song face read in its traditional form, the simplified one far behind.
+        (({"黃": 0.84, "黄": 0.16}, {"龙": 0.99}), "黄龙"),
+        (({"陳": 0.99}, {"龙": 0.99}), "陈龙"),  # no runner-up needed: a licence never prints 陳
+        # 昇 is a name character of its own (no traditional form of 升 in the table): only a close runner-up moves it.
+        (({"昇": 0.9, "升": 0.1}, {"龙": 0.99}), "昇龙"),
+    ],
+)
+def test_a_traditional_character_is_read_as_the_simplified_one_licences_print(frames, name):
+    reading = read_name(list(read_as(*frames).spans))
+    assert reading is not None and reading.value == name
 
 
 def test_a_speck_read_as_a_letter_beside_a_name_is_neither_in_it_nor_in_its_spans():

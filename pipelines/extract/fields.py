@@ -11,6 +11,7 @@ from models import Recognition
 
 from ..gazetteer import closest_address_head, province_by_code
 from ..names import COMPOUND_SURNAMES, SINGLE_SURNAMES
+from ..simplified import SIMPLIFIED_OF
 from ..validate import DATE_PATTERN, id_check_char, id_is_valid, parse_date
 from .lines import Span
 
@@ -47,8 +48,9 @@ def _join(spans: list[Span], keep) -> FieldReading | None:
 
 
 # A traditional form (黃) read where the card prints the simplified one (黄) is the recogniser's favourite
-# slip on Song faces. Licences print GB 2312 characters in all but rare names, so a GB 2312 runner-up this
-# close to a non-GB 2312 first choice wins.
+# slip on Song faces: a traditional character with a simplified form of its own is read as that form. Licences
+# print GB 2312 characters in all but rare names, so a GB 2312 runner-up this close to any other non-GB 2312
+# first choice wins.
 _SIMPLIFIED_MARGIN = 0.25
 
 
@@ -63,6 +65,8 @@ def _in_gb2312(ch: str) -> bool:
 def _simplified(span: Span, i: int, ch: str, p: float) -> tuple[str, float]:
     if not is_cjk(ch) or _in_gb2312(ch):
         return ch, p
+    if ch in SIMPLIFIED_OF:
+        return SIMPLIFIED_OF[ch], p
     runner_up = _close_runner_up(span, i, lambda c: is_cjk(c) and _in_gb2312(c), _SIMPLIFIED_MARGIN)
     if runner_up is None:
         return ch, p

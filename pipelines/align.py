@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from .extract.back import FILE_NUMBER_LENGTH
-from .extract.lines import Label, char_positions
+from .extract.lines import Label, char_centres, char_positions
 from .types import CARD_CORNERS, CARD_H, CARD_W, Card, Page, TextLine
 from .validate import id_birth
 
@@ -197,12 +197,9 @@ def _axis_ends(line: TextLine, start: int, end: int) -> list[tuple[float, float]
     """As _ends, but on the line's own axis: where the title alone places the card, a card straightened from a quad
     gone wrong (a colour region that merged it with a dim desk) lies turned in its crop, its title far from level.
     The label fit keeps _ends, level with each line's centre as its other labels are placed."""
-    box = line.box.astype(np.float64)
-    left, right = (box[0] + box[3]) / 2, (box[1] + box[2]) / 2
-    length = max(float(np.linalg.norm(box[1] - box[0])), 1.0)
+    centres = char_centres(line)
     inked = [start + i for i, ch in enumerate(line.text[start:end]) if not ch.isspace()]
-    points = (left + (right - left) * line.recognition.char_x(i) / length for i in (inked[0], inked[-1]))
-    return [(float(x), float(y)) for x, y in points]
+    return [(float(x), float(y)) for x, y in centres[[inked[0], inked[-1]]]]
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,16 @@ def char_positions(line: TextLine) -> np.ndarray:
     return np.array([tl[0] + (tr[0] - tl[0]) * rec.char_x(i) / length for i in range(len(line.text))])
 
 
+def char_centres(line: TextLine) -> np.ndarray:
+    """Card (x, y) of every character's centre on a read line's own axis, from the middle of its box's left edge to
+    the middle of its right: on a card straightened a few degrees off, a long line climbs or falls along its length."""
+    box = line.box.astype(np.float64)
+    left, right = (box[0] + box[3]) / 2, (box[1] + box[2]) / 2
+    length = max(float(np.linalg.norm(box[1] - box[0])), 1.0)
+    along = np.array([line.recognition.char_x(i) for i in range(len(line.text))]) / length
+    return left + (right - left) * along.reshape(-1, 1)
+
+
 def label_mask(text: str, labels: tuple[Label, ...]) -> list[bool]:
     mask = [False] * len(text)
     for label in labels:
@@ -137,8 +147,12 @@ def aligned_lines(lines: Iterable[TextLine], labels: tuple[Label, ...], align: n
     for line in lines:
         if line.recognition is None or not line.text:
             continue
-        points = np.stack([char_positions(line), np.full(len(line.text), line.cy)], axis=1)
-        points = cv2.perspectiveTransform(points.reshape(-1, 1, 2), align).reshape(-1, 2)
+        points = cv2.perspectiveTransform(char_centres(line).reshape(-1, 1, 2), align).reshape(-1, 2)
+        # A line is one printed row: its characters stand level on the layout, at its centre's height. Placed level
+        # on the card instead, a long line on a card the fit turned level (straightened 4.5 degrees off) climbed
+        # across the layout, and an address's far end fell out of its field; placed where the axis takes them, a
+        # line on a card whose fit pins no turn (two labels) did the same.
+        points[:, 1] = cv2.perspectiveTransform(line.box.mean(axis=0).reshape(1, 1, 2), align)[0, 0, 1]
         placed.append(AlignedLine(line, points, label_mask(line.text, labels)))
     return reading_order(placed)
 

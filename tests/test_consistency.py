@@ -190,6 +190,12 @@ def test_a_month_or_day_read_with_one_digit_takes_back_the_digit_the_blank_won(r
         assert confidence == pytest.approx(max(candidates.values()))  # no surer than the digit put back
 
 
+def test_a_month_and_a_day_each_read_with_one_digit_both_take_theirs_back():
+    reading = _unread_after(_unread_after(read_as(*sure("1994-1-2")), {"1": 0.3}, character=5), {"2": 0.4}, character=6)
+    [(value, _, part)] = read_dates(list(reading.spans))
+    assert (value, part.text) == ("1994-11-22", "1994-11-22")
+
+
 def test_digits_the_recogniser_barely_saw_make_no_date():
     reading = read_as(*sure("2"), {"6": 0.97, "0": 0.02}, *sure("15-06-11"))
     assert read_dates(list(reading.spans)) == []

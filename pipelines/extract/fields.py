@@ -242,14 +242,19 @@ def restore_dropped_digits(
 ) -> tuple[str, tuple[float, ...], tuple[int, ...]]:
     """A constrained date reading (text, per-character probabilities and frames, up to frame `stop`) with the digit
     its one-digit months and days dropped put back: the likeliest digit seen between the lone digit's neighbours."""
-    lone = [(m, m.start(g)) for m in _DATE_RE.finditer(text) for g in (2, 3) if len(m.group(g)) == 1]
-    for m, i in reversed(lone):  # right to left, so that an insertion leaves the positions before it as they were
-        restored = _dropped_digit(rec, text, frames, i, stop, (m.start(), m.end()))
-        if restored is not None:
-            at, digit, p, t = restored
-            text = text[:at] + digit + text[at:]
-            probs = probs[:at] + (p,) + probs[at:]
-            frames = frames[:at] + (t,) + frames[at:]
+    # Right to left, day before month, so that an insertion leaves the positions before it as they were.
+    for m in reversed(list(_DATE_RE.finditer(text))):
+        end = m.end()
+        for group in (3, 2):
+            if len(m.group(group)) != 1:
+                continue
+            restored = _dropped_digit(rec, text, frames, m.start(group), stop, (m.start(), end))
+            if restored is not None:
+                at, digit, p, t = restored
+                text = text[:at] + digit + text[at:]
+                probs = probs[:at] + (p,) + probs[at:]
+                frames = frames[:at] + (t,) + frames[at:]
+                end += 1
     return text, probs, frames
 
 

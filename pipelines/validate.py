@@ -14,7 +14,7 @@ CLASS_CHARS = "ABCDEFMNP123456"
 _CLASS_RE = re.compile(r"(?=.)(?:A1)?(?:A2)?(?:A3)?(?:B1)?(?:B2)?(?:C1)?(?:C2)?(?:C3)?(?:C4)?(?:C5)?(?:C6)?D?E?F?M?N?P?")
 # Year, month, day with up to two separators between them (-, ., /, 年 月, or a misread mark).
 DATE_PATTERN = r"(\d{4})\D{0,2}(\d{1,2})\D{0,2}(\d{1,2})"
-_DATE_RE = re.compile(DATE_PATTERN)
+DATE_RE = re.compile(DATE_PATTERN)
 
 
 def id_check_char(first17: str) -> str:
@@ -38,7 +38,7 @@ def id_sex(number: str) -> str | None:
 
 
 def parse_date(text: str) -> dt.date | None:
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) or _DATE_RE.search(text)
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) or DATE_RE.search(text)
     if not m:
         return None
     year, month, day = (int(g) for g in m.groups())

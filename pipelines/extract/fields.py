@@ -12,7 +12,7 @@ from models import Recognition
 from ..gazetteer import closest_address_head, province_by_code
 from ..names import COMPOUND_SURNAMES, SINGLE_SURNAMES
 from ..simplified import SIMPLIFIED_OF
-from ..validate import DATE_PATTERN, id_check_char, id_is_valid, parse_date
+from ..validate import DATE_PATTERN, DATE_RE, id_check_char, id_is_valid, parse_date
 from .lines import Span
 
 DIGITS = "0123456789"
@@ -229,7 +229,6 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
 
 
 _DATE_AT = re.compile(rf"(?=({DATE_PATTERN}))")
-_DATE_RE = re.compile(DATE_PATTERN)
 
 # Licences print a date's month and day with two digits (1981-09-22). One read with a single digit lost the other
 # to the blank: the first of a repeated pair (22, 11) that the recogniser gave 0.39 against the blank's 0.45, or a
@@ -243,7 +242,7 @@ def restore_dropped_digits(
     """A constrained date reading (text, per-character probabilities and frames, up to frame `stop`) with the digit
     its one-digit months and days dropped put back: the likeliest digit seen between the lone digit's neighbours."""
     # Right to left, day before month, so that an insertion leaves the positions before it as they were.
-    for m in reversed(list(_DATE_RE.finditer(text))):
+    for m in reversed(list(DATE_RE.finditer(text))):
         end = m.end()
         for group in (3, 2):
             if len(m.group(group)) != 1:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.copies import COPIES, make_copy
+from synthetic.fonts import FACE_SETS, face_set
 from synthetic.identity import FORMATS, LicenceData, random_licence
 from synthetic.photo import TIER_NAMES, TIERS, Photo, photograph, simulate_photo
 from synthetic.render import RenderedCard, render_card
@@ -21,6 +22,7 @@ PAGES: tuple[str, ...] = ("front", "back")
 
 __all__ = [
     "COPIES",
+    "FACE_SETS",
     "FORMATS",
     "PAGES",
     "TIERS",
@@ -65,14 +67,22 @@ def _format(rng: np.random.Generator, fmt: str | None) -> str:
     return fmt if fmt is not None else ("old" if rng.random() < 0.25 else "new")
 
 
-def make_sample(seed: int, tier: str, page: str = "front", fmt: str | None = None, copy: str | None = None) -> Sample:
+def make_sample(
+    seed: int,
+    tier: str,
+    page: str = "front",
+    fmt: str | None = None,
+    copy: str | None = None,
+    faces: str = "development",
+) -> Sample:
     """A deterministic sample: the same arguments always give the same pixels. `copy` photographs a greyscale
-    photocopy or a screen showing the card instead of the card itself (see synthetic.copies)."""
+    photocopy or a screen showing the card instead of the card itself (see synthetic.copies); `faces` is one of
+    synthetic.fonts.FACE_SETS."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; expected one of {TIER_NAMES}")
     rng = np.random.default_rng(seed)
     data = random_licence(rng, _format(rng, fmt))
-    card = render_card(data, page, rng, TIERS[tier].aged_p)
+    card = render_card(data, page, rng, TIERS[tier].aged_p, face_set(faces))
     photo = simulate_photo(card.image if copy is None else make_copy(card.image, copy, rng), rng, tier)
     return Sample(photo.image, page, data.fmt, data.truth(page), photo.quad, card.boxes)
 

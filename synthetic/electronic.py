@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from synthetic.fonts import HEI_BOLD, app_faces
+from synthetic.fonts import FaceSet, face_set
 from synthetic.identity import random_licence
 from synthetic.text import pil_font
 
@@ -38,7 +38,8 @@ class ElectronicSample:
     truth: dict[str, str | list[str]]
 
 
-def make_electronic_sample(seed: int) -> ElectronicSample:
+def make_electronic_sample(seed: int, faces: str = "development") -> ElectronicSample:
+    """A deterministic screenshot; `faces` is one of synthetic.fonts.FACE_SETS."""
     rng = np.random.default_rng(seed)
     data = random_licence(rng, "new")
     scores = int(rng.choice(13, p=_score_weights()))
@@ -63,7 +64,7 @@ def make_electronic_sample(seed: int) -> ElectronicSample:
         "generation_date": generated.strftime("%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d"),
         "current_time": now.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    return ElectronicSample(_render(truth, rng), truth)
+    return ElectronicSample(_render(truth, rng, face_set(faces)), truth)
 
 
 def _score_weights() -> np.ndarray:
@@ -71,7 +72,7 @@ def _score_weights() -> np.ndarray:
     return weights / weights.sum()
 
 
-def _render(truth: dict[str, str | list[str]], rng: np.random.Generator) -> np.ndarray:
+def _render(truth: dict[str, str | list[str]], rng: np.random.Generator, faces: FaceSet) -> np.ndarray:
     width = int(rng.choice(WIDTHS))
     screen_height = int(width * rng.uniform(2.0, 2.22))
     height = int(width * 3)  # drawn tall, then cut to the screen (or longer, as a scrolling screenshot is)
@@ -80,9 +81,8 @@ def _render(truth: dict[str, str | list[str]], rng: np.random.Generator) -> np.n
     page = (242, 243, 245) if rng.random() < 0.7 else (255, 255, 255)
     image = Image.new("RGB", (width, height), page)
     draw = ImageDraw.Draw(image)
-    sans = app_faces()
-    face = sans[int(rng.integers(len(sans)))][0]
-    bold = HEI_BOLD
+    face = faces.app[int(rng.integers(len(faces.app)))][0]
+    bold = faces.app_bold
     text_size = round(rng.uniform(38, 46) * s)
     label_colour = tuple(int(v) for v in rng.integers(110, 150, 3))
     value_colour = tuple(int(v) for v in rng.integers(20, 50, 3))

@@ -63,9 +63,15 @@ class _Style:
     value_shift: tuple[float, float]  # where the card printer put the values
 
 
-def render_card(data: LicenceData, page: str, rng: np.random.Generator, aged_p: float = AGED_P) -> RenderedCard:
+def render_card(
+    data: LicenceData,
+    page: str,
+    rng: np.random.Generator,
+    aged_p: float = AGED_P,
+    faces: fonts.FaceSet | None = None,
+) -> RenderedCard:
     layout = page_layout(page, data.fmt)
-    style = _random_style(rng)
+    style = _random_style(rng, faces or fonts.face_set())
     image = card_background(page, CARD_W, CARD_H, rng, aged_p)
     _draw_preprint(image, layout, style, rng)
     if page == "front":
@@ -86,23 +92,24 @@ def _dark(rng: np.random.Generator, lo: float, hi: float) -> Colour:
     return tuple(float(np.clip(level + t, 0, 255)) for t in rng.normal(0, 6, 3))  # type: ignore[return-value]
 
 
-def _random_style(rng: np.random.Generator) -> _Style:
-    printer_face = fonts.pick(rng, fonts.printer_faces())
+def _random_style(rng: np.random.Generator, faces: fonts.FaceSet) -> _Style:
+    printer_face = fonts.pick(rng, faces.printer)
     printer = fonts.sized_digits(printer_face, rng.uniform(3.2, 3.5) * PX_PER_MM, rng.uniform(1.8, 2.0) * PX_PER_MM)
     printer = printer.stroked(int(rng.choice([-2, -1, 0], p=[0.3, 0.5, 0.2])))
     number_digits = printer
     if rng.random() < 0.08:
         # The vendor demo cards retype numbers in a Times italic; real photos of them exist too.
-        number_digits = Font(fonts.SERIF_ITALIC, round(rng.uniform(4.6, 5.0) * PX_PER_MM))
-    class_face = fonts.pick(rng, fonts.class_faces())
+        times_italic = Font(fonts.SERIF_ITALIC, round(rng.uniform(4.6, 5.0) * PX_PER_MM))
+        number_digits = fonts.digits_like(faces.retyped_number, times_italic)
+    class_face = fonts.pick(rng, faces.licence_class)
     class_font = fonts.sized_digits(class_face, rng.uniform(2.7, 3.0) * PX_PER_MM, rng.uniform(4.0, 4.5) * PX_PER_MM)
     class_font = class_font.stroked(int(rng.choice([-1, 0])))
     return _Style(
-        label_face=fonts.pick(rng, fonts.song_faces()),
-        value_face=fonts.pick(rng, fonts.song_faces()),
-        latin_face=fonts.pick(rng, fonts.latin_faces()),
-        title_face=fonts.pick(rng, fonts.title_faces()),
-        seal_face=fonts.pick(rng, fonts.seal_faces()),
+        label_face=fonts.pick(rng, faces.song),
+        value_face=fonts.pick(rng, faces.song),
+        latin_face=fonts.pick(rng, faces.latin),
+        title_face=fonts.pick(rng, faces.title),
+        seal_face=fonts.pick(rng, faces.seal),
         printer=printer,
         number_digits=number_digits,
         class_font=class_font,
@@ -270,7 +277,7 @@ def _value_font(style: _Style, tracking_em: float = 0.0) -> Font:
         1.0,
         tracking_em * style.value_size,
         style.value_stroke,
-        fonts.song_faces()[0][0],
+        fonts.SONG,
     )
 
 

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 
 from pipelines.gazetteer import PROVINCES, issuing_authorities
-from synthetic import TIERS, make_double_sample, make_sample, random_licence, render_card
+from synthetic import FACE_SETS, TIERS, make_double_sample, make_sample, random_licence, render_card
 from synthetic.__main__ import main as cli_main
+from synthetic.fonts import SERIF_ITALIC, digits_like, face_set
 from pipelines.validate import add_years, id_check_char
 from synthetic.identity import LONG_TERM
 from synthetic.layout import CARD_H, CARD_W
 from synthetic.render import seal_lines
+from synthetic.text import Font, render
 
 FRONT_FIELDS = {
     "number",
@@ -174,3 +176,25 @@ def test_a_tier_can_ask_for_every_card_yellowed_with_age() -> None:
     blue_to_red = [float(card[..., 0].mean() / card[..., 2].mean()) for card in (fresh, aged)]
     assert blue_to_red[1] < 0.95 * blue_to_red[0]
     assert TIERS["photo"].aged_p == 0.2  # the tiers keep drawing a fifth of their cards yellowed
+
+
+def test_held_out_faces_share_no_chinese_or_digit_face_with_development() -> None:
+    development, held_out = face_set("development"), face_set("held-out")
+    for part in ("song", "title", "seal", "printer", "licence_class", "app"):
+        ours = {face for face, _ in getattr(development, part)}
+        assert ours.isdisjoint(face for face, _ in getattr(held_out, part)), part
+    assert development.retyped_number != held_out.retyped_number
+
+
+def test_held_out_faces_draw_the_same_licence_in_other_fonts() -> None:
+    development, held_out = (make_sample(7450, "flat", "front", faces=faces) for faces in FACE_SETS)
+    assert held_out.truth == development.truth
+    assert not np.array_equal(held_out.image, development.image)
+
+
+def test_a_retyped_number_fits_its_box_in_any_face() -> None:
+    # The vendor demo's italic number, drawn in a wider face than Times at Times's size, ran off the card's edge.
+    times = Font(SERIF_ITALIC, 72)
+    for face_set_name in FACE_SETS:
+        retyped = digits_like(face_set(face_set_name).retyped_number, times)
+        assert abs(render("0123456789", retyped).width - render("0123456789", times).width) < 8

@@ -2,12 +2,13 @@
 
     python benchmarks/accuracy.py [--n 40] [--tiers flat,photo,hard] [--pages front,back] [--seed 1000] [--fit]
                                   [--electronic 30] [--device cpu|cuda] [--fixed-shapes] [--ease blur,noise]
+                                  [--faces development|held-out]
 
 Prints tables; reads each card exactly as the API does (encoded image bytes in, fields out). Also prints how
 the returned confidence holds up (share right per confidence band) and which warnings the cards drew; --fit
 prints the calibration knots for pipelines/confidence.py, measured on this run's cards (fit on one seed range,
 check on another). --ease sets some of the hard tier's adversities to the photo tier's values, to see what each
-one costs.
+one costs; --faces held-out draws the cards and screens in fonts nothing was tuned on.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections import Counter, defaultdict
 
 import cv2
-from samples import CACHE_ENV, benchmark_sample
+from samples import CACHE_ENV, add_faces_argument, benchmark_sample
 from serving import ROOT, percentile
 
 from models import EngineOptions, load_engine
@@ -87,7 +88,7 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
         for page in args.pages:
             for i in range(args.n):
                 seed = args.seed + i
-                sample = benchmark_sample(seed, tier, page)
+                sample = benchmark_sample(seed, tier, page, args.faces)
                 reading, error, took = read_sample(reader, sample)
                 seconds.append(took)
                 if error:
@@ -111,7 +112,9 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
                 cards[tier].append(ok_all)
     names = sorted({name for _, name in per_field}, key=lambda n: list(FIELD_ORDER).index(n))
     eased = f", hard tier eased: {','.join(args.ease)}" if args.ease else ""
-    print(f"\n## Generated licences: {args.n} per tier and page, pages {','.join(args.pages)}, seed {args.seed}{eased}\n")
+    faces = "" if args.faces == "development" else f", {args.faces} faces"
+    pages = ",".join(args.pages)
+    print(f"\n## Generated licences: {args.n} per tier and page, pages {pages}, seed {args.seed}{eased}{faces}\n")
     print("| tier | cards | fields | field exact match | card all-right | errors |")
     print("|---|---|---|---|---|---|")
     for tier in args.tiers:
@@ -180,7 +183,7 @@ def print_fit(scored: list[tuple[float, bool]], per_bin: int = 80) -> None:
     print("_RIGHT = (" + ", ".join(f"{right / n:.4f}" for _, right, n in pooled) + ")")
 
 
-def run_electronic(reader: LicenceReader, n: int, seed: int, verbose: bool = False) -> None:
+def run_electronic(reader: LicenceReader, n: int, seed: int, faces: str, verbose: bool = False) -> None:
     """Screenshots of the 12123 app's electronic licence, read with side omitted as a client would send them."""
     per_field: dict[str, list[bool]] = defaultdict(list)
     cards: list[bool] = []
@@ -188,7 +191,7 @@ def run_electronic(reader: LicenceReader, n: int, seed: int, verbose: bool = Fal
     errors: Counter[str] = Counter()
     failures: list[str] = []
     for i in range(n):
-        sample = make_electronic_sample(seed + i)
+        sample = make_electronic_sample(seed + i, faces)
         data = cv2.imencode(".png", sample.image)[1].tobytes()
         started = time.perf_counter()
         reading, error = read_page(reader, data, None)
@@ -203,7 +206,8 @@ def run_electronic(reader: LicenceReader, n: int, seed: int, verbose: bool = Fal
                 failures.append(f"electronic seed={seed + i} {name}: got {fields.get(name)!r} want {truth!r}")
         cards.append(all(oks))
     every = [ok for oks in per_field.values() for ok in oks]
-    print(f"\n## Electronic licences (12123 screenshots): {n}, seed {seed}\n")
+    shown = "" if faces == "development" else f", {faces} faces"
+    print(f"\n## Electronic licences (12123 screenshots): {n}, seed {seed}{shown}\n")
     print(f"field exact match {pct(every)}, screenshots all right {pct(cards)}, "
           f"errors {dict(errors) or '-'}, read time p50 {statistics.median(seconds) * 1000:.0f} ms\n")
     print("| field | right |")
@@ -254,6 +258,7 @@ def main() -> None:
         default=GPU_BATCH_ROWS,
         help="with fixed shapes, the rows a batch of lines is padded to (as DLOCR_GPU_BATCH_ROWS)",
     )
+    add_faces_argument(parser)
     parser.add_argument("--verbose", action="store_true", help="list every wrong field")
     parser.add_argument("--fit", action="store_true", help="print calibration knots fitted on this run")
     parser.add_argument("--electronic", type=int, default=30, help="electronic-licence screenshots (0: none)")
@@ -285,7 +290,7 @@ def main() -> None:
         run_samples(reader)
     run_generated(reader, args)
     if args.electronic:
-        run_electronic(reader, args.electronic, args.seed, args.verbose)
+        run_electronic(reader, args.electronic, args.seed, args.faces, args.verbose)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Each adversity of a phone capture alone at its worst, on otherwise ordinary phone photos.
 
-    python benchmarks/robustness.py [--n 15] [--seed 70000] [--only tilt,tiny]
+    python benchmarks/robustness.py [--n 15] [--seed 70000] [--only tilt,tiny] [--faces development|held-out]
 
 The photo tier (synthetic/photo.py) draws all of its adversities mildly and at random; the hard tier stacks them
 at their worst. Here each row takes the photo tier and sets one adversity to the extreme the service promises to
@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 
 from accuracy import pct, read_sample
+from samples import add_faces_argument
 
 from models import EngineOptions, load_engine
 from pipelines import LicenceReader
@@ -57,7 +58,9 @@ def register(name: str) -> str:
     return tier
 
 
-def run(reader: LicenceReader, name: str, n: int, seed: int) -> tuple[list[bool], list[bool], Counter[str], float]:
+def run(
+    reader: LicenceReader, name: str, n: int, seed: int, faces: str
+) -> tuple[list[bool], list[bool], Counter[str], float]:
     tier = register(name)
     fields: list[bool] = []
     cards: list[bool] = []
@@ -65,7 +68,7 @@ def run(reader: LicenceReader, name: str, n: int, seed: int) -> tuple[list[bool]
     seconds: list[float] = []
     for page in ("front", "back"):
         for i in range(n):
-            sample = make_sample(seed + i, tier, page)
+            sample = make_sample(seed + i, tier, page, faces=faces)
             reading, error, took = read_sample(reader, sample)
             seconds.append(took)
             if error:
@@ -82,16 +85,18 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=15, help="cards per page and condition")
     parser.add_argument("--seed", type=int, default=70000, help="first seed; held apart from the test suite's seeds")
     parser.add_argument("--only", type=lambda s: s.split(","), default=list(CONDITIONS), help=",".join(CONDITIONS))
+    add_faces_argument(parser)
     args = parser.parse_args()
     if unknown := set(args.only) - set(CONDITIONS):
         parser.error(f"--only: unknown {sorted(unknown)}; known: {','.join(CONDITIONS)}")
     reader = LicenceReader(load_engine(EngineOptions(device="cpu")))
     reader.warm_up()
-    print(f"\n## One adversity at a time: {args.n} fronts and {args.n} backs each, seed {args.seed}\n")
+    faces = "" if args.faces == "development" else f", {args.faces} faces"
+    print(f"\n## One adversity at a time: {args.n} fronts and {args.n} backs each, seed {args.seed}{faces}\n")
     print("| condition | setting | fields right | cards all right | refused | read p50 |")
     print("|---|---|---|---|---|---|")
     for name in args.only:
-        fields, cards, refused, median = run(reader, name, args.n, args.seed)
+        fields, cards, refused, median = run(reader, name, args.n, args.seed, args.faces)
         errors = ", ".join(f"{code}:{count}" for code, count in sorted(refused.items())) or "-"
         print(
             f"| {name} | {CONDITIONS[name].setting} | {pct(fields)} | {pct(cards)} | {errors} | {median * 1000:.0f} ms |",

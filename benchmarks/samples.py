@@ -8,6 +8,7 @@ fresh and returned as generated.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import pickle
@@ -16,22 +17,32 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synthetic import Sample, make_sample
+from synthetic import FACE_SETS, Sample, make_sample
 
 CACHE_ENV = "DLOCR_SAMPLE_CACHE"
 
 
-def benchmark_sample(seed: int, tier: str, page: str) -> Sample:
+def benchmark_sample(seed: int, tier: str, page: str, faces: str = "development") -> Sample:
     folder = os.environ.get(CACHE_ENV)
     if not folder:
-        return make_sample(seed, tier, page)
-    path = Path(folder) / f"{tier}-{page}-{seed}.pickle"
+        return make_sample(seed, tier, page, faces=faces)
+    kept_as = f"{tier}-{page}-{seed}" if faces == "development" else f"{tier}-{page}-{seed}-{faces}"
+    path = Path(folder) / f"{kept_as}.pickle"
     if path.is_file():
         jpeg, fields = pickle.loads(path.read_bytes())
     else:
-        fresh = make_sample(seed, tier, page)
+        fresh = make_sample(seed, tier, page, faces=faces)
         jpeg = cv2.imencode(".jpg", fresh.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
         fields = {f.name: getattr(fresh, f.name) for f in dataclasses.fields(fresh) if f.name != "image"}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pickle.dumps((jpeg, fields)))
     return Sample(image=cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), **fields)
+
+
+def add_faces_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--faces",
+        default="development",
+        choices=FACE_SETS,
+        help="the fonts cards are drawn in: held-out shares none with development's (make fonts installs both)",
+    )

@@ -36,6 +36,17 @@ def test_scans_are_read_exactly(reader: LicenceReader, seed: int, page: str, fmt
     assert _read(reader, sample.image, page) == sample.truth
 
 
+@pytest.mark.parametrize(
+    ("seed", "page", "fmt"),
+    [(7450, "front", "new"), (7451, "front", "old"), (7452, "back", "new"), (7453, "back", "old")],
+)
+def test_photos_of_cards_in_fonts_nothing_was_tuned_on_are_read_exactly(
+    reader: LicenceReader, seed: int, page: str, fmt: str
+):
+    sample = make_sample(seed, "photo", page, fmt, faces="held-out")
+    assert _read(reader, sample.image, page) == sample.truth
+
+
 def test_phone_photos_are_read(reader: LicenceReader):
     right = total = 0
     wrong = []

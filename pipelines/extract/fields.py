@@ -13,7 +13,7 @@ from ..gazetteer import closest_address_head, province_by_code
 from ..names import COMPOUND_SURNAMES, SINGLE_SURNAMES
 from ..simplified import SIMPLIFIED_OF
 from ..validate import DATE_PATTERN, DATE_RE, id_check_char, id_is_valid, parse_date
-from .lines import Span
+from .lines import Span, is_cjk
 
 DIGITS = "0123456789"
 
@@ -23,10 +23,6 @@ class FieldReading:
     value: str
     confidence: float
     spans: tuple[Span, ...] = ()
-
-
-def is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def _join(spans: list[Span], keep) -> FieldReading | None:

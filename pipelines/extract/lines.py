@@ -101,6 +101,10 @@ class Span:
         return np.vstack([top, bottom]).astype(np.float32)
 
 
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
 def char_positions(line: TextLine) -> np.ndarray:
     """Card x of every character's centre, along the line's top edge: where the recogniser placed it, or evenly
     spaced on a line known without reading (an English label under its Chinese one: read.leading_label)."""
@@ -175,30 +179,64 @@ def reading_order(placed: list[AlignedLine]) -> list[AlignedLine]:
 
 
 def spans_in(placed: Iterable[AlignedLine], region: Region) -> list[Span]:
-    """Per line: its non-label characters whose centres lie in the region."""
+    """Per line: its non-label characters whose centres lie in the region, less those another line read better."""
     x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
-    spans = []
+    inside = []
     for aligned in placed:
-        line = aligned.line
         keep = [
             i
             for i, (x, y) in enumerate(aligned.points)
             if x0 <= x <= x1 and y0 <= y <= y1 and not aligned.is_label[i]
         ]
-        if not keep:
-            continue
-        frames = line.recognition.char_frames
-        first, last = keep[0], keep[-1]
-        start = frames[first - 1] + 1 if first > 0 else 0
-        end = frames[last + 1] if last + 1 < len(frames) else line.recognition.topk_ids.shape[0]
-        spans.append(
-            Span(
-                line=line,
-                text="".join(line.text[i] for i in keep),
-                start_frame=start,
-                end_frame=end,
-                probs=tuple(line.recognition.char_probs[i] for i in keep),
-                frames=tuple(frames[i] for i in keep),
-            )
-        )
-    return spans
+        if keep:
+            inside.append((aligned, keep))
+    return [_span(aligned.line, keep) for aligned, keep in _read_once(inside) if keep]
+
+
+def _read_once(inside: list[tuple[AlignedLine, list[int]]]) -> list[tuple[AlignedLine, list[int]]]:
+    """The detector may box a label with the value's first character (姓名妈) and box the value on its own as well
+    (姚琪): the character is then read twice, worse in the label's box, whose ink runs into it. A label's line gives
+    up its Chinese characters that another line, free of labels, read in the same place. Digits are left alone: a
+    date or number is read within one line, and a line that lost one digit of it would lose all of it."""
+    plain = [(aligned, keep) for aligned, keep in inside if not any(aligned.is_label)]
+    once = []
+    for aligned, keep in inside:
+        if any(aligned.is_label):
+            keep = [i for i in keep if not any(_read_again(aligned, i, *other) for other in plain)]
+        once.append((aligned, keep))
+    return once
+
+
+def _read_again(aligned: AlignedLine, i: int, other: AlignedLine, other_keep: list[int]) -> bool:
+    """Whether `other` read a Chinese character in the row of character i of `aligned` (Chinese too), closer to it
+    than half the pitch of either line there."""
+    x, y = aligned.points[i]
+    height = other.line.y1 - other.line.y0
+    if not is_cjk(aligned.line.text[i]) or abs(y - other.points[other_keep[0], 1]) >= SAME_ROW * height:
+        return False
+    return any(
+        is_cjk(other.line.text[j]) and abs(x - other.points[j, 0]) < min(_half_pitch(aligned, i), _half_pitch(other, j))
+        for j in other_keep
+    )
+
+
+def _half_pitch(aligned: AlignedLine, i: int) -> float:
+    """Half the way from character i to the nearest other character of its line; half the line's height if alone."""
+    xs = aligned.points[:, 0]
+    gaps = np.abs(np.delete(xs, i) - xs[i])
+    return float(gaps.min()) / 2 if gaps.size else (aligned.line.y1 - aligned.line.y0) / 2
+
+
+def _span(line: TextLine, keep: list[int]) -> Span:
+    frames = line.recognition.char_frames
+    first, last = keep[0], keep[-1]
+    start = frames[first - 1] + 1 if first > 0 else 0
+    end = frames[last + 1] if last + 1 < len(frames) else line.recognition.topk_ids.shape[0]
+    return Span(
+        line=line,
+        text="".join(line.text[i] for i in keep),
+        start_frame=start,
+        end_frame=end,
+        probs=tuple(line.recognition.char_probs[i] for i in keep),
+        frames=tuple(frames[i] for i in keep),
+    )

@@ -179,7 +179,7 @@ def reading_order(placed: list[AlignedLine]) -> list[AlignedLine]:
 
 
 def spans_in(placed: Iterable[AlignedLine], region: Region) -> list[Span]:
-    """Per line: its non-label characters whose centres lie in the region, less those another line read better."""
+    """Per line: its non-label characters whose centres lie in the region, less what a label-free line read again."""
     x0, y0, x1, y1 = region[0] * CARD_W, region[1] * CARD_H, region[2] * CARD_W, region[3] * CARD_H
     inside = []
     for aligned in placed:

@@ -214,8 +214,9 @@ def _read_again(aligned: AlignedLine, i: int, other: AlignedLine, other_keep: li
     height = other.line.y1 - other.line.y0
     if not is_cjk(aligned.line.text[i]) or abs(y - other.points[other_keep[0], 1]) >= SAME_ROW * height:
         return False
+    reach = _half_pitch(aligned, i)
     return any(
-        is_cjk(other.line.text[j]) and abs(x - other.points[j, 0]) < min(_half_pitch(aligned, i), _half_pitch(other, j))
+        is_cjk(other.line.text[j]) and abs(x - other.points[j, 0]) < min(reach, _half_pitch(other, j))
         for j in other_keep
     )
 

@@ -22,7 +22,7 @@ import time
 from collections import Counter, defaultdict
 
 import cv2
-from samples import CACHE_ENV, add_faces_argument, benchmark_sample
+from samples import CACHE_ENV, add_faces_argument, benchmark_sample, faces_in_title
 from serving import ROOT, percentile
 
 from models import EngineOptions, load_engine
@@ -112,7 +112,7 @@ def run_generated(reader: LicenceReader, args: argparse.Namespace) -> None:
                 cards[tier].append(ok_all)
     names = sorted({name for _, name in per_field}, key=lambda n: list(FIELD_ORDER).index(n))
     eased = f", hard tier eased: {','.join(args.ease)}" if args.ease else ""
-    faces = "" if args.faces == "development" else f", {args.faces} faces"
+    faces = faces_in_title(args.faces)
     pages = ",".join(args.pages)
     print(f"\n## Generated licences: {args.n} per tier and page, pages {pages}, seed {args.seed}{eased}{faces}\n")
     print("| tier | cards | fields | field exact match | card all-right | errors |")
@@ -206,8 +206,7 @@ def run_electronic(reader: LicenceReader, n: int, seed: int, faces: str, verbose
                 failures.append(f"electronic seed={seed + i} {name}: got {fields.get(name)!r} want {truth!r}")
         cards.append(all(oks))
     every = [ok for oks in per_field.values() for ok in oks]
-    shown = "" if faces == "development" else f", {faces} faces"
-    print(f"\n## Electronic licences (12123 screenshots): {n}, seed {seed}{shown}\n")
+    print(f"\n## Electronic licences (12123 screenshots): {n}, seed {seed}{faces_in_title(faces)}\n")
     print(f"field exact match {pct(every)}, screenshots all right {pct(cards)}, "
           f"errors {dict(errors) or '-'}, read time p50 {statistics.median(seconds) * 1000:.0f} ms\n")
     print("| field | right |")

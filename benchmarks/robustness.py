@@ -17,7 +17,7 @@ import statistics
 from collections import Counter
 
 from accuracy import pct, read_sample
-from samples import add_faces_argument
+from samples import add_faces_argument, faces_in_title
 
 from models import EngineOptions, load_engine
 from pipelines import LicenceReader
@@ -91,7 +91,7 @@ def main() -> None:
         parser.error(f"--only: unknown {sorted(unknown)}; known: {','.join(CONDITIONS)}")
     reader = LicenceReader(load_engine(EngineOptions(device="cpu")))
     reader.warm_up()
-    faces = "" if args.faces == "development" else f", {args.faces} faces"
+    faces = faces_in_title(args.faces)
     print(f"\n## One adversity at a time: {args.n} fronts and {args.n} backs each, seed {args.seed}{faces}\n")
     print("| condition | setting | fields right | cards all right | refused | read p50 |")
     print("|---|---|---|---|---|---|")

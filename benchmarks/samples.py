@@ -46,3 +46,8 @@ def add_faces_argument(parser: argparse.ArgumentParser) -> None:
         choices=FACE_SETS,
         help="the fonts cards are drawn in: held-out shares none with development's (make fonts installs both)",
     )
+
+
+def faces_in_title(faces: str) -> str:
+    """What a table's title adds for a face set: nothing for the development faces every other table uses."""
+    return "" if faces == "development" else f", {faces} faces"

@@ -17,8 +17,8 @@ read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - an address starts with a province-level division and one of its prefectures or of the units it administers
   directly, or with a municipality, or Hong Kong, Macao or Taiwan (`gazetteer.address_heads`: it is the household
   register's address, and a head read a character or two off has been spelt right already);
-- every date in the record is written in full, YYYY年MM月DD日, and its only other digits are a vehicle class's
-  (增驾B2);
+- every date in the record is a real date written in full, YYYY年MM月DD日, and its only other digits are a vehicle
+  class's (增驾B2);
 - a file number (档案编号) has all its 12 digits;
 - an issuing authority is one of the real ones (`gazetteer.issuing_authorities`): a seal too garbled to match one
   is returned as read, but doubtful.
@@ -119,8 +119,10 @@ _FULL_DATES = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 
 
 def _record_is_well_formed(record: str) -> bool:
+    dates = _FULL_DATES.findall(record)
     rest = CLASS_CODE.sub("", _FULL_DATES.sub("", record))
-    return record.count("年") == len(_FULL_DATES.findall(record)) and not any(ch.isdigit() for ch in rest)
+    real = all(parse_date(date) is not None for date in dates)
+    return record.count("年") == len(dates) and real and not any(ch.isdigit() for ch in rest)
 
 
 def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:

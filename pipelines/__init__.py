@@ -325,7 +325,9 @@ def _wanted(order: tuple[str, ...], options: ReadOptions) -> list[str]:
 def _confidences(checked: Checked, quality: Quality, names: list[str]) -> dict[str, float]:
     fields = checked.fields
     return {
-        name: field_confidence(fields[name], name in checked.doubtful, name in quality.glared_fields)
+        name: field_confidence(
+            fields[name], name in checked.doubtful, name in quality.glared_fields, name in checked.unusual
+        )
         if name in fields
         else 0.0
         for name in names

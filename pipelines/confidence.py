@@ -18,12 +18,14 @@ _RIGHT = (0.7838, 0.9625, 0.9625, 0.9875, 0.9881, 0.999, 0.999, 0.999, 0.999, 0.
 # A field a rule of the licence still rejects, or under a glare patch, is doubtful whatever the recogniser says.
 DOUBTFUL_CAP = 0.5
 GLARED_CAP = 0.8
+# A value the rules allow but few licences print (a surname in no list) is likely, not sure: below 0.95, where a
+# client that accepts sure fields unreviewed draws its line.
+UNUSUAL_CAP = 0.9
 
 
-def field_confidence(reading: FieldReading, doubtful: bool, glared: bool) -> float:
+def field_confidence(reading: FieldReading, doubtful: bool, glared: bool, unusual: bool) -> float:
     confidence = float(np.interp(reading.confidence, _RAW, _RIGHT))
-    if doubtful:
-        confidence = min(confidence, DOUBTFUL_CAP)
-    if glared:
-        confidence = min(confidence, GLARED_CAP)
+    for applies, cap in ((doubtful, DOUBTFUL_CAP), (glared, GLARED_CAP), (unusual, UNUSUAL_CAP)):
+        if applies:
+            confidence = min(confidence, cap)
     return round(confidence, 4)

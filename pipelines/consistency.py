@@ -23,6 +23,8 @@ read clearly (a glare patch, a box cut short, a neighbour's words swept in):
 - an issuing authority is one of the real ones (`gazetteer.issuing_authorities`): a seal too garbled to match one
   is returned as read, but doubtful.
 
+A name whose first character is in no list of surnames is unusual rather than doubtful: rare surnames exist.
+
 And a name or an address whose line probably skipped a character is doubtful whatever it reads: where, at a frame
 the recogniser left blank, characters it never read hold much of the frame (`Span.unread_mass`), a blurred
 character was there whose readings split among several shapes (赵丹 read for 赵丹瑄, every character at 1.00).
@@ -38,6 +40,7 @@ from dataclasses import dataclass, replace
 from .extract.back import CLASS_CODE, FILE_NUMBER_LENGTH
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
 from .gazetteer import address_heads, issuing_authorities
+from .names import starts_with_surname
 from .validate import VALIDITY_YEARS, add_years, id_birth, id_is_valid, id_sex, parse_date
 
 LONG_TERM = "长期"
@@ -59,11 +62,13 @@ PAGES_DISAGREE = "pages_disagree"
 
 @dataclass(frozen=True)
 class Checked:
-    """Fields after the rules chose among candidates, the rules that still fail, and the fields those rules involve."""
+    """Fields after the rules chose among candidates, the rules that still fail, and the fields those rules involve;
+    and the fields whose value the rules allow but few licences print (`unusual`)."""
 
     fields: dict[str, FieldReading]
     warnings: tuple[str, ...]
     doubtful: frozenset[str]
+    unusual: frozenset[str]
 
 
 def check_front(fields: dict[str, FieldReading], today: dt.date | None = None) -> Checked:
@@ -103,15 +108,17 @@ def check_front(fields: dict[str, FieldReading], today: dt.date | None = None) -
     broken = _fix_dates(fields, today or dt.date.today())
     warnings.extend(broken)
     doubtful.update(field for involved in broken.values() for field in involved)
-    return Checked(fields, tuple(warnings), frozenset(doubtful) | malformed(fields) | skipped_character(fields))
+    suspect = frozenset(doubtful) | malformed(fields) | skipped_character(fields)
+    return Checked(fields, tuple(warnings), suspect, unlisted_surname(fields))
 
 
 def check_back(fields: dict[str, FieldReading]) -> Checked:
     number = fields.get("number")
     suspect = malformed(fields) | skipped_character(fields)
+    unusual = unlisted_surname(fields)
     if number is not None and not id_is_valid(number.value):
-        return Checked(fields, (NUMBER_INVALID,), frozenset({"number"}) | suspect)
-    return Checked(fields, (), suspect)
+        return Checked(fields, (NUMBER_INVALID,), frozenset({"number"}) | suspect, unusual)
+    return Checked(fields, (), suspect, unusual)
 
 
 NAME_LENGTHS = range(2, 5)
@@ -136,6 +143,16 @@ def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
         "issuing_authority": lambda v: v in issuing_authorities(),
     }
     return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))
+
+
+def unlisted_surname(fields: dict[str, FieldReading]) -> frozenset[str]:
+    """The name, if its first character is in no list of surnames (pipelines.names): a rare surname, a name that has
+    none (扎西顿珠), or a misread that a list-free reader returns sure of itself (钱婉芳 read 线婉芳 at 0.94 in a
+    blurred Kai face). A transliterated name (买买提·艾力) has no surname to look for."""
+    name = fields.get("name")
+    if name is None or not name.value or "·" in name.value or starts_with_surname(name.value):
+        return frozenset()
+    return frozenset({"name"})
 
 
 # Free text, which no rule of form can catch a character short. Fixed forms (dates, numbers, classes, authorities)
@@ -181,7 +198,7 @@ def check_pages(front: Checked, back: Checked) -> tuple[Checked, Checked]:
         if disagreeing:
             warnings.append(PAGES_DISAGREE)
         doubtful = checked.doubtful - {"number"} if repaired else checked.doubtful
-        return Checked(fields, tuple(warnings), doubtful | disagreeing)
+        return Checked(fields, tuple(warnings), doubtful | disagreeing, unlisted_surname(fields))
 
     return settled(front, front_fields), settled(back, back_fields)
 

@@ -32,3 +32,7 @@ COMPOUND_SURNAMES = frozenset(
         "东门", "西门", "南宫", "第五",
     )
 )  # fmt: skip
+
+
+def starts_with_surname(name: str) -> bool:
+    return name[:1] in SINGLE_SURNAMES or name[:2] in COMPOUND_SURNAMES

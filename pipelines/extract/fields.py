@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from models import Recognition
 
 from ..gazetteer import closest_address_head, province_by_code
-from ..names import COMPOUND_SURNAMES, SINGLE_SURNAMES
+from ..names import SINGLE_SURNAMES, starts_with_surname
 from ..simplified import SIMPLIFIED_OF
 from ..validate import DATE_PATTERN, DATE_RE, id_check_char, id_is_valid, parse_date
 from .lines import Span, is_cjk
@@ -95,7 +95,7 @@ def read_name(spans: list[Span]) -> FieldReading | None:
     """A holder's name: Chinese characters and the middle dot of a transliterated name. A doubtful first character
     that is no surname gives way to a surname the recogniser saw there nearly as likely (自杰 -> 闫杰)."""
     reading = read_chinese(spans, extra="·")
-    if reading is None or "·" in reading.value or _starts_with_surname(reading.value):
+    if reading is None or "·" in reading.value or starts_with_surname(reading.value):
         return reading
     first = next(((span, i) for span in spans for i, ch in enumerate(span.text) if is_cjk(ch)), None)
     if first is None or first[0].probs[first[1]] >= SURE_FIRST:
@@ -105,10 +105,6 @@ def read_name(spans: list[Span]) -> FieldReading | None:
         return reading
     q, first_char = surname
     return FieldReading(first_char + reading.value[1:], min(reading.confidence, q), reading.spans)
-
-
-def _starts_with_surname(name: str) -> bool:
-    return name[:1] in SINGLE_SURNAMES or name[:2] in COMPOUND_SURNAMES
 
 
 def read_first_chinese(spans: list[Span]) -> FieldReading | None:

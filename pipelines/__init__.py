@@ -27,11 +27,12 @@ from .electronic import (
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
 from .extract.fields import FieldReading
-from .extract.front import FRONT_FIELDS, extract_front, front_probes
+from .extract.front import FRONT_FIELDS, extract_authority, extract_front, front_probes
 from .locate import TEXT_WORK_SIDE, CardSearch, order_corners, same_quad, spans_image
-from .layout import BACK_ROWS, FRONT_ROWS, field_box
+from .gazetteer import issuing_authorities
+from .layout import BACK_ROWS, FRONT, FRONT_ROWS, field_box
 from .quality import BLURRED, NO_WARNINGS, Quality, assess
-from .read import DET_SIZE, probe_regions, read_card, reread_rows, shows_licence
+from .read import DET_SIZE, SEAL_DETECTION_SIZE, probe_regions, read_card, read_seal, reread_rows, shows_licence
 from .straighten import straighten
 from .timing import StageTimer
 from .types import (
@@ -51,10 +52,11 @@ from .validate import id_is_valid
 
 __all__ = ["DoubleReading", "LicenceReader", "LicenceReading", "ReadOptions"]
 
-# The detector's input sizes: the straightened card; a 4:3 photo searched for text, landscape and portrait;
+# The detector's input sizes: the straightened card; its seal; a 4:3 photo searched for text, landscape and portrait;
 # a 19.5:9 phone screenshot. With fixed shapes (a GPU) all are planned at warm-up; others are planned once met.
 DETECTION_SIZES = (
     DET_SIZE,
+    SEAL_DETECTION_SIZE,
     (TEXT_WORK_SIDE, TEXT_WORK_SIDE * 3 // 4),
     (TEXT_WORK_SIDE * 3 // 4, TEXT_WORK_SIDE),
     (DETECT_WIDTH, DETECT_WIDTH * 39 // 18),
@@ -158,7 +160,20 @@ class LicenceReader:
         return _PageRead(page, text.card, checked, quality)
 
     def _fields(self, page: Page, text: CardText, align: np.ndarray, with_authority: bool) -> dict[str, FieldReading]:
-        """The page's fields; a row left missing or incomplete is read again, whole (read.reread_rows)."""
+        """The page's fields; a row left missing or incomplete is read again, whole (read.reread_rows), and a seal
+        not read surely as an authority is looked for again on its ink alone (read.read_seal)."""
+        fields = self._rows_again(page, text, align, with_authority)
+        first = fields.get("issuing_authority")
+        if page == "front" and with_authority and _seal_rank(first) < (True, SURE_SEAL):
+            seal = read_seal(self.engine, text.card, FRONT["seal"], align)
+            again = extract_authority(seal, align, fields.get("address"))
+            if again is not None and _complete("issuing_authority", again) and _seal_rank(again) > _seal_rank(first):
+                fields["issuing_authority"] = again
+        return fields
+
+    def _rows_again(
+        self, page: Page, text: CardText, align: np.ndarray, with_authority: bool
+    ) -> dict[str, FieldReading]:
         fields = _page_fields(page, text.lines, align, with_authority)
         failed = {row for name, row in _ROWS[page].items() if not _complete(name, fields.get(name))}
         if not failed:
@@ -279,7 +294,19 @@ def _complete(name: str, reading: FieldReading | None) -> bool:
         return id_is_valid(reading.value)
     if name == "file_number":
         return len(reading.value) == FILE_NUMBER_LENGTH
+    if name == "issuing_authority":
+        return reading.value in issuing_authorities()
     return True
+
+
+# A seal read as an authority this surely is kept. One less sure (snapped to an authority from a garbled reading,
+# which extract.front.read_authority marks down to 0.8 of its least sure character) or naming none is looked for
+# again on its ink alone (read.read_seal), and whichever reading names an authority more surely is kept.
+SURE_SEAL = 0.9
+
+
+def _seal_rank(reading: FieldReading | None) -> tuple[bool, float]:
+    return _complete("issuing_authority", reading), reading.confidence if reading is not None else 0.0
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,17 @@ def test_a_name_read_a_character_short_is_not_trusted(reader: LicenceReader):
     assert reading.fields["number"] == sample.truth["number"] and reading.confidence["number"] >= 0.95
 
 
+def test_a_faint_seal_is_looked_for_again_on_its_ink_alone(reader: LicenceReader, monkeypatch):
+    # Seed 7715 of the hard tier: a dim, blurred front whose seal the detector found in pieces on the whole card,
+    # snapped to a wrong authority at low confidence (天津市公安局交通警察总队). Found again in the seal's box, on
+    # its green channel smoothed and stretched, it reads whole (pipelines/read.py).
+    sample = make_sample(7715, "hard", "front")
+    truth = sample.truth["issuing_authority"]
+    assert _read(reader, sample.image, "front")["issuing_authority"] == truth
+    monkeypatch.setattr(pipelines, "read_seal", lambda *args: ())
+    assert _read(reader, sample.image, "front")["issuing_authority"] != truth
+
+
 def test_a_card_straightened_askew_is_placed_by_its_titles_own_axis(reader: LicenceReader):
     # Seed 1029 of the hard tier: a legible back in a sleeve on a dim desk, cut out with the desk (one colour region),
     # so it lies turned 55 degrees in its crop and no label fits; its title places it (pipelines/align.py).

@@ -51,6 +51,13 @@ def extract_front(lines: tuple[TextLine, ...], align: np.ndarray, with_authority
     return {name: value for name, value in fields.items() if value is not None}
 
 
+def extract_authority(
+    lines: tuple[TextLine, ...], align: np.ndarray, address: FieldReading | None
+) -> FieldReading | None:
+    """The issuing authority from the seal's lines alone (read.read_seal)."""
+    return read_authority(spans_in(aligned_lines(lines, _LABELS, align), FRONT["seal"]), address)
+
+
 def _probes_first(spans: list[Span]) -> list[Span]:
     """A probe reads exactly the value's box; a detected line there may be the value merged with its neighbours."""
     return sorted(spans, key=lambda span: not span.line.probe)

@@ -576,6 +576,19 @@ def test_an_old_validity_is_6_or_10_years_whatever_digit_the_date_beside_it_leav
     assert validity["valid_to"].value == valid_to
 
 
+@pytest.mark.parametrize(
+    ("stands", "valid_from", "valid_to"), [("left", "2026-04-10", None), ("right", None, "2026-04-10")]
+)
+def test_a_lone_date_in_the_validity_row_is_the_start_or_the_end_by_where_it_stands(stands, valid_from, valid_to):
+    from pipelines.extract.front import read_validity
+
+    date = read_as(*sure("2026-04-10")).spans[0]
+    region = {"valid": [date], "valid_for_old": [date] if stands == "right" else []}
+    validity = read_validity(region)
+    assert (validity["valid_from"] and validity["valid_from"].value) == valid_from
+    assert (validity["valid_to"] and validity["valid_to"].value) == valid_to
+
+
 def test_a_record_date_that_is_no_real_date_takes_the_runner_up_digits_that_make_one():
     from pipelines.extract.back import MENDED_CONFIDENCE, read_record
 

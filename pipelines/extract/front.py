@@ -134,7 +134,17 @@ def read_validity(region: dict[str, list[Span]]) -> dict[str, FieldReading | Non
             end_date = add_years(parse_date(value), int(duration.group(1)))
             return {"valid_from": start, "valid_to": FieldReading(end_date.isoformat(), confidence, (span,))}
         return {"valid_from": start, "valid_to": FieldReading(LONG_TERM, confidence, (span,))}
+    if len(dates) == 1 and _stands_right(dates[0][2], region["valid_for_old"]):
+        before, read, _ = text.partition(dates[0][2].text)
+        return _validity_ending(dates[0], before if read else "")
     return validity_of(dates, text)
+
+
+def _stands_right(date: Span, right: list[Span]) -> bool:
+    """Whether a date stands in the validity row's right part (valid_for_old), where the new format prints the end
+    date. Read alone with no 至 before it (blur took the start date and 至 both), it is the end date: held-out hard
+    front 160024 returned its valid_to as its valid_from, at 1.00."""
+    return any(span.line is date.line and date.start_frame >= span.start_frame for span in right)
 
 
 def validity_of(dates: list[tuple[str, float, Span]], text: str) -> dict[str, FieldReading | None]:
@@ -142,7 +152,7 @@ def validity_of(dates: list[tuple[str, float, Span]], text: str) -> dict[str, Fi
     if not dates:
         return {}
     if len(dates) == 1 and _after_until(dates[0][2].text, text):
-        return _validity_ending(dates[0], text)
+        return _validity_ending(dates[0], text.partition(UNTIL)[0])
     start = FieldReading(dates[0][0], dates[0][1], (dates[0][2],))
     if len(dates) >= 2:
         end = FieldReading(dates[1][0], dates[1][1], (dates[1][2],))
@@ -166,12 +176,13 @@ def _after_until(date_text: str, text: str) -> bool:
 _START_TAIL = re.compile(r"\d-\d{2}-\d{2}$")
 
 
-def _validity_ending(end: tuple[str, float, Span], text: str) -> dict[str, FieldReading | None]:
-    """The validity's end date alone was read. The start is valid_to less 6 or 10 years when exactly one of the two
-    ends with what is left of the start date (8-11-04 before 至 2024-11-04: 2018-11-04, not 2014-11-04)."""
+def _validity_ending(end: tuple[str, float, Span], before: str) -> dict[str, FieldReading | None]:
+    """The validity's end date alone was read, `before` it what is left of the row. The start is valid_to less 6 or
+    10 years when exactly one of the two ends with what is left of the start date (8-11-04 before 至 2024-11-04:
+    2018-11-04, not 2014-11-04)."""
     value, confidence, span = end
     ending = FieldReading(value, confidence, (span,))
-    tail = _START_TAIL.search(text.partition(UNTIL)[0].replace(" ", ""))
+    tail = _START_TAIL.search(before.replace(" ", ""))
     end_day = parse_date(value)
     if tail is None or end_day is None:
         return {"valid_from": None, "valid_to": ending}

@@ -296,15 +296,13 @@ def seal_ink(pixels: np.ndarray) -> np.ndarray:
 
 def read_seal(engine: OcrEngine, card: Card, region: Region, align: np.ndarray) -> tuple[TextLine, ...]:
     """The lines found in the seal's layout box on its ink alone (seal_ink), their boxes in card pixels."""
-    m, w, h = _crop_geometry(layout_to_card(align, region))
-    ink = seal_ink(cv2.warpPerspective(card.pixels, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-    quads = [widen(box.quad, bounds=(w, h)) for box in engine.detector(ink, SEAL_DETECTION_SIZE)]
+    box = layout_to_card(align, region)
+    ink = seal_ink(crop_quad(card.pixels, box))
+    h, w = ink.shape[:2]
+    quads = [widen(found.quad, bounds=(w, h)) for found in engine.detector(ink, SEAL_DETECTION_SIZE)]
     if not quads:
         return ()
-    to_card = np.linalg.inv(m)
+    to_card = np.linalg.inv(_crop_geometry(box)[0])
+    on_card = [cv2.perspectiveTransform(q.reshape(1, 4, 2).astype(np.float64), to_card)[0] for q in quads]
     recognitions = engine.recognizer([crop_quad(ink, q) for q in quads])
-    return tuple(
-        _read_line(cv2.perspectiveTransform(q.reshape(1, 4, 2).astype(np.float64), to_card)[0].astype(np.float32), r)
-        for q, r in zip(quads, recognitions)
-        if r.text.strip()
-    )
+    return tuple(_read_line(q.astype(np.float32), r) for q, r in zip(on_card, recognitions) if r.text.strip())

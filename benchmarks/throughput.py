@@ -28,8 +28,9 @@ def main() -> None:
     payloads = bodies(12, "photo", args.seed)
     print(f"\n## Throughput, photo tier, {os.cpu_count()} CPUs, backend {args.backend} on {args.device}, "
           f"threads per worker {args.threads or 'default'}\n")
-    print("| workers | concurrency | cards/s | p50 ms | p95 ms | non-200 | server CPU % | server RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| workers | concurrency | cards/s | p50 ms | p95 ms | non-200 | server CPU % | load generator CPU % "
+          "| server RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for workers in args.workers:
         with running_server(workers, args.backend, args.threads, args.device) as server:
             load(server.base, payloads, workers * 2, workers)  # warm every worker's first request
@@ -42,7 +43,7 @@ def main() -> None:
                 failed = sum(n for status, n in result.statuses.items() if status != 200)
                 print(f"| {workers} | {concurrency} | {result.cards_per_second:.2f} | "
                       f"{percentile(result.latencies, 50) * 1000:.0f} | {percentile(result.latencies, 95) * 1000:.0f} | "
-                      f"{failed} | {cpu:.0f} | {rss:.0f} |")
+                      f"{failed} | {cpu:.0f} | {result.client_cpu / result.elapsed * 100:.0f} | {rss:.0f} |")
 
 
 if __name__ == "__main__":

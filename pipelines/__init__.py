@@ -281,9 +281,14 @@ def _page_fields(
 # one is missing or incomplete, its row is read again across its whole width (read.reread_rows).
 _ROWS = {
     "front": {
-        "number": "number", "birth": "birth", "issue_date": "issue_date", "valid_from": "valid", "valid_to": "valid"
+        "number": "number",
+        "name": "name",
+        "birth": "birth",
+        "issue_date": "issue_date",
+        "valid_from": "valid",
+        "valid_to": "valid",
     },
-    "back": {"number": "number", "file_number": "file_number"},
+    "back": {"number": "number", "name": "name", "file_number": "file_number"},
 }
 
 

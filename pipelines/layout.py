@@ -107,11 +107,14 @@ def _row(region: Region, ink_top: float, ink_bottom: float) -> Region:
 
 FRONT_ROWS: dict[str, Region] = {
     "number": _row(FRONT["number"], 0.172, 0.229),
+    # Names are printed with wide letter-spacing: the detector can pass by a two-character name's lone characters.
+    "name": _row(FRONT["name"], 0.265, 0.329),
     "birth": _row(FRONT["birth"], 0.55, 0.612),
     "issue_date": _row(FRONT["issue_date"], 0.65, 0.713),
     "valid": _row(FRONT["valid"], 0.86, 0.928),
 }
 BACK_ROWS: dict[str, Region] = {
     "number": _row(BACK["number"], 0.151, 0.211),
+    "name": _row(BACK["name"], 0.232, 0.299),
     "file_number": _row(BACK["file_number"], 0.233, 0.291),
 }

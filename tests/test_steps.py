@@ -15,9 +15,8 @@ from pipelines.decode import decode_image
 from pipelines.errors import PoorQuality, RecognitionFailed
 from pipelines.locate import CardSearch, locate_by_hue, locate_cards, same_quad, spans_image
 from pipelines.extract.lines import infix_distance
-from pipelines.align import align_page, anchors_for, fit_alignment, observed_anchors
+from pipelines.align import align_page, anchors_for, fit_alignment, layout_to_card, observed_anchors
 from pipelines.extract.front import extract_front, front_probes
-from pipelines.align import layout_to_card
 from pipelines.layout import ENGLISH_UNDER, FRONT_PROBES, FRONT_ROWS, field_box
 from pipelines.read import (
     DET_SIZE,

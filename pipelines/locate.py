@@ -89,7 +89,8 @@ def locate_cards(image: Image, max_cards: int = 2) -> list[CardQuad]:
     best_cutoff = GREEN_CUTOFFS[0]
     for cutoff in _cutoffs(small):
         quads = _quads_in(card_mask(colour, cutoff), max_cards)
-        if quads and (not best or _quality(quads) > _quality(best)) and not (best and _part_of(quads[0], best[0])):
+        better = bool(quads) and (not best or _quality(quads) > _quality(best))
+        if better and not (best and _part_of(quads[0], best[0], small.shape)):
             best, best_cutoff = quads, cutoff
         if best and min(q.score for q in best) >= GOOD_FILL and not spans_image(best[0], small.shape):
             break
@@ -176,13 +177,18 @@ def _cutoffs(bgr: np.ndarray) -> list[int]:
 PART_SHARE = 0.85
 # A looser quad that fills less of itself than this may be the card merged with a greenish background.
 MIN_WHOLE_FILL = 0.75
+# A looser quad over the whole photo that fills it is a greenish background merged with the card, and a stricter
+# quad under this share of it is the card standing apart (hard seed 50031's back: 12%), not a part of one.
+MERGED_CARD_SHARE = 0.5
 
 
-def _part_of(quad: CardQuad, whole: CardQuad) -> bool:
+def _part_of(quad: CardQuad, whole: CardQuad, shape: tuple[int, ...]) -> bool:
     if whole.score < MIN_WHOLE_FILL:
         return False
     area = cv2.contourArea(quad.corners)
     whole_area = cv2.contourArea(whole.corners)
+    if spans_image(whole, shape) and area < MERGED_CARD_SHARE * whole_area:
+        return False
     overlap, _ = cv2.intersectConvexConvex(quad.corners, whole.corners)
     return area < PART_SHARE * whole_area and overlap >= 0.9 * area
 

@@ -100,6 +100,24 @@ def test_locate_keeps_the_whole_card_when_warm_light_tints_one_side():
     assert np.abs(np.sort(quad.corners[:, 0])[[0, -1]] - [100, 700]).max() < 8
 
 
+def test_locate_finds_a_card_inside_the_whole_photo_its_greyish_green_desk_merges_with():
+    # The colours of hard seed 50031's back and its desk (Lab a* 120 against 124): the loosest cut-off takes card and
+    # desk as one quad over the whole photo; the stricter one's card, an eighth of it, is the card, not a part of it.
+    def bgr(lab: tuple[int, int, int]) -> tuple[int, ...]:
+        return tuple(int(v) for v in cv2.cvtColor(np.uint8([[lab]]), cv2.COLOR_LAB2BGR)[0, 0])
+
+    rng = np.random.default_rng(3)
+    desk = np.full((912, 1368, 3), bgr((110, 124, 131)), np.uint8)
+    corners = cv2.boxPoints(((320.0, 650.0), (470.0, 330.0), 88.0)).astype(np.float32)
+    cv2.fillConvexPoly(desk, np.round(corners * 16).astype(np.int32), bgr((150, 120, 129)), cv2.LINE_AA, shift=4)
+    cv2.circle(desk, (1368, 0), 120, (40, 40, 40), cv2.FILLED)  # something dark in a corner: the desk fills 99%
+    desk = np.clip(desk + rng.normal(0, 2, desk.shape), 0, 255).astype(np.uint8)
+    (quad, *_) = locate_cards(Image(desk, "png"))
+    assert not spans_image(quad, desk.shape)
+    error = np.linalg.norm(quad.corners[:, None] - corners[None], axis=2).min(axis=1)
+    assert error.max() < 4.0
+
+
 def test_locate_places_a_small_cards_corners_from_the_photos_own_pixels():
     # A 400 px card in a 4000 px photo is 80 px on the mask's work copy, where a pixel is five of the photo's:
     # the corners must come from the photo's own pixels around the card.

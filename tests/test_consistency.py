@@ -305,6 +305,22 @@ def test_a_name_that_starts_with_no_surname_is_unusual_not_doubtful(name: str, u
     assert confidence == UNUSUAL_CAP < 0.95 if unusual else confidence >= 0.95
 
 
+@pytest.mark.parametrize(
+    ("nationality", "unusual"),
+    [
+        ("中国", False),
+        ("美国", True),  # a foreigner's licence: right, but few are printed
+        ("风镇五", True),  # a glared line's neighbours read as the nationality at 0.99 (hard seed 170001, held-out)
+    ],
+)
+def test_a_nationality_other_than_chinese_is_unusual_not_doubtful(nationality: str, unusual: bool):
+    checked = check_front(licence(nationality=plain(nationality)))
+    assert ("nationality" in checked.unusual) is unusual
+    assert "nationality" not in checked.doubtful
+    confidence = field_confidence(plain(nationality), False, False, "nationality" in checked.unusual)
+    assert confidence < 0.95 if unusual else confidence >= 0.95
+
+
 def test_the_other_page_can_settle_an_unusual_name():
     front = check_front(licence(name=FieldReading("线婉芳", 0.94)))
     back = check_back({"number": plain(NUMBER), "name": plain("钱婉芳")})

@@ -15,6 +15,7 @@ import numpy as np
 
 from .align import layout_to_card
 from .layout import PHOTO, Region
+from .straighten import NOISE_SIGMA
 from .types import CARD_CORNERS, CARD_H, CARD_W, Card, Image
 
 GREYSCALE = "greyscale_copy"
@@ -147,8 +148,9 @@ SCREEN_MOIRE = 8.0
 SCREEN_GRID = 20.0
 # Below this the strokes are smeared over several pixels: recognition starts to fail. The second derivative is taken
 # after smoothing over a pixel: sensor noise alone has the strongest second derivatives of all, and made a blurred,
-# noisy photo (blur 3 + noise 12 in benchmarks/quality.py) look sharp to the unsmoothed measure.
-_NOISE_SCALE = 1.0
+# noisy photo (blur 3 + noise 12 in benchmarks/quality.py) look sharp to the unsmoothed measure. The straightened
+# card comes smoothed over NOISE_SIGMA already, and two Gaussians compose in quadrature: a pixel in all.
+_NOISE_SCALE = float(np.sqrt(1.0 - NOISE_SIGMA**2))
 BLUR_SHARPNESS = 0.09
 # A field is glared when this share of its box is blown out, or this share of the whole card (four or five printed
 # characters) lies inside its box: in a long box such as the address's, a patch under a tenth of it can still wipe

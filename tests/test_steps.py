@@ -169,6 +169,19 @@ def test_straighten_maps_back_to_the_photo():
     assert np.allclose(back, quad.corners[[0, 2]], atol=1.0)
 
 
+def test_straighten_stretches_a_dim_cards_print_more_than_its_sensor_noise():
+    # A dim card photographed at the straightened size: paper at lightness 90, print at 60, sensor noise of 10 grey
+    # levels. The contrast stretch makes the print black on white; the noise must not be stretched with it.
+    rng = np.random.default_rng(11)
+    photo = np.full((CARD_H, CARD_W, 3), 90, np.float32)
+    photo[250:350, 100:780] = 60
+    photo = np.clip(photo + rng.normal(0, 10, photo.shape), 0, 255).astype(np.uint8)
+    corners = np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], np.float32)
+    lightness = cv2.cvtColor(straighten(Image(photo, "png"), CardQuad(corners, 1.0)).pixels, cv2.COLOR_BGR2GRAY)
+    paper, print_ = lightness[420:560, 100:780].astype(np.float32), lightness[270:330, 120:760].astype(np.float32)
+    assert paper.mean() - print_.mean() > 4 * (paper.std() + print_.std())
+
+
 @pytest.mark.parametrize("rotation", [None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
 def test_read_card_turns_the_card_upright(engine, rotation):
     image = _load("specimen-front.jpg")

@@ -28,7 +28,8 @@ a nationality other than 中国: foreigners hold few licences, and a glared line
 
 And a name or an address whose line probably skipped a character is doubtful whatever it reads: where, at a frame
 the recogniser left blank, characters it never read hold much of the frame (`Span.unread_mass`), a blurred
-character was there whose readings split among several shapes (赵丹 read for 赵丹瑄, every character at 1.00).
+character was there whose readings split among several shapes (赵丹 read for 赵丹瑄, every character at 1.00); and
+an address whose row has a gap between two characters read, where characters were lost that no frame holds.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .extract.back import CLASS_CODE, FILE_NUMBER_LENGTH
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
+from .extract.lines import Span, is_cjk
 from .extract.front import CITIZEN
 from .gazetteer import address_heads, issuing_authorities
 from .names import starts_with_surname
@@ -173,11 +177,41 @@ SKIPPED_CHARACTER = 0.4
 
 
 def skipped_character(fields: dict[str, FieldReading]) -> frozenset[str]:
-    return frozenset(
+    skipped = frozenset(
         name
         for name in FREE_TEXT
         if name in fields and any(span.unread_mass() >= SKIPPED_CHARACTER for span in fields[name].spans)
     )
+    address = fields.get("address")
+    return skipped | ({"address"} if address is not None and _gap_in_address(address.spans) else set())
+
+
+# An address is printed as running text, however widely a name is spaced: on one row, two characters read this many
+# pitches apart (a pitch measured between Chinese characters: digits are half as wide) lost at least one between them
+# to glare or blur (hard seed 80049: 开发 and 京东路 2.9 pitches apart, their 区南 gone, read whole at 0.96). A digit
+# lost among digits moves its neighbours less than that, and goes unseen.
+ADDRESS_GAP = 1.5
+
+
+def _gap_in_address(spans: tuple[Span, ...]) -> bool:
+    rows: list[tuple[float, float, list[tuple[float, str]]]] = []  # (centre y, height, (x, character) of each)
+    for span in sorted(spans, key=lambda s: float(s.quad()[:, 1].mean())):
+        quad = span.quad()
+        cy, height = float(quad[:, 1].mean()), float(quad[3, 1] - quad[0, 1])
+        chars = list(zip(span.char_xs(), span.text))
+        if rows and abs(rows[-1][0] - cy) < height / 2:
+            rows[-1][2].extend(chars)
+        else:
+            rows.append((cy, height, chars))
+    steps = []
+    for _, _, chars in rows:
+        chars.sort()
+        steps += [(b[0] - a[0], is_cjk(a[1]) and is_cjk(b[1])) for a, b in zip(chars, chars[1:])]
+    pitches = [step for step, both_cjk in steps if both_cjk]
+    if len(pitches) < 3:
+        return False
+    pitch = float(np.median(pitches))
+    return any(step > ADDRESS_GAP * pitch for step, _ in steps)
 
 
 def check_pages(front: Checked, back: Checked) -> tuple[Checked, Checked]:

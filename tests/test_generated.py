@@ -127,6 +127,14 @@ def test_a_name_whose_last_character_glare_fades_is_not_trusted(reader: LicenceR
     assert reading.fields["number"] == sample.truth["number"] and reading.confidence["number"] >= 0.95
 
 
+def test_an_address_with_characters_lost_between_two_pieces_of_its_row_is_not_trusted(reader: LicenceReader):
+    # Seed 80049 of the hard tier: the detector cut the address's first row in two (经济技术开发 | 京东路4) and the
+    # two characters between them, 区南, were read in neither; every character read was sure (pipelines/consistency.py).
+    sample = make_sample(80049, "hard", "front")
+    reading = reader.read(_jpeg(sample.image), ReadOptions(side="front"))
+    assert reading.fields["address"] == sample.truth["address"] or reading.confidence["address"] <= 0.5
+
+
 def test_a_faint_seal_is_looked_for_again_on_its_ink_alone(reader: LicenceReader, monkeypatch):
     # Seed 7715 of the hard tier: a dim, blurred front whose seal the detector found in pieces on the whole card,
     # snapped to a wrong authority at low confidence (天津市公安局交通警察总队). Found again in the seal's box, on

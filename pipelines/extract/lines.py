@@ -89,6 +89,13 @@ class Span:
         start = self.frames[0] if self.frames else self.start_frame
         return self.line.recognition.unread_mass(start, self.end_frame)
 
+    def char_xs(self) -> np.ndarray:
+        """Card x of each character of text, at its frame along the line's top edge."""
+        rec = self.line.recognition
+        tl, tr = self.line.box[0].astype(np.float64), self.line.box[1].astype(np.float64)
+        length = max(float(np.linalg.norm(tr - tl)), 1.0)
+        return tl[0] + (tr[0] - tl[0]) * np.array(self.frames, np.float64) * rec.frame_width / length
+
     def quad(self) -> np.ndarray:
         """The part of the line's box that the span's frames cover, TL TR BR BL in card pixels."""
         rec = self.line.recognition

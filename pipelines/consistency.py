@@ -194,17 +194,17 @@ ADDRESS_GAP = 1.5
 
 
 def _gap_in_address(spans: tuple[Span, ...]) -> bool:
-    rows: list[tuple[float, float, list[tuple[float, str]]]] = []  # (centre y, height, (x, character) of each)
+    rows: list[tuple[float, list[tuple[float, str]]]] = []  # each row's centre y, and its characters' (x, character)
     for span in sorted(spans, key=lambda s: float(s.quad()[:, 1].mean())):
         quad = span.quad()
         cy, height = float(quad[:, 1].mean()), float(quad[3, 1] - quad[0, 1])
         chars = list(zip(span.char_xs(), span.text))
         if rows and abs(rows[-1][0] - cy) < height / 2:
-            rows[-1][2].extend(chars)
+            rows[-1][1].extend(chars)
         else:
-            rows.append((cy, height, chars))
+            rows.append((cy, chars))
     steps = []
-    for _, _, chars in rows:
+    for _, chars in rows:
         chars.sort()
         steps += [(b[0] - a[0], is_cjk(a[1]) and is_cjk(b[1])) for a, b in zip(chars, chars[1:])]
     pitches = [step for step, both_cjk in steps if both_cjk]

@@ -33,7 +33,7 @@ from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 from pipelines.validate import parse_date
 
-CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提", *"实习期至年月日。", *"北京市海淀区中国", *"黃黄陳陈龙昇升")
+CHARSET = ("", *"0123456789-男女", *"自闫杰吴员传买麦·提", *"实习期至年月日。", *"北京市海淀区中国", *"黃黄陳陈龙昇升", "X")
 NUMBER = "150402199902223122"  # a woman born 1999-02-22; its check character holds
 
 
@@ -539,6 +539,12 @@ def test_a_number_with_a_digit_lost_is_restored_when_only_one_digit_fits():
     # 511111198906175029 with a 1 lost: 351111... would hold too, so the reading stays as it was.
     kept = read_id_number(list(read_as(*sure("51111198906175029")).spans))
     assert kept is not None and kept.value == "51111198906175029"
+
+
+def test_a_number_short_of_its_check_character_with_an_x_among_its_digits_is_returned_as_read():
+    # Blur read a digit as X in a number whose check character was lost: there is no check character to compute.
+    reading = read_id_number(list(read_as(*sure("1101X519900307123")).spans))
+    assert reading is not None and reading.value == "1101X519900307123"
 
 
 def test_a_birth_or_sex_not_read_is_taken_from_a_valid_number():

@@ -43,7 +43,7 @@ import numpy as np
 
 from .extract.back import CLASS_CODE, FILE_NUMBER_LENGTH
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
-from .extract.lines import Span, is_cjk
+from .extract.lines import SAME_ROW, Span, is_cjk
 from .extract.front import CITIZEN
 from .gazetteer import address_heads, issuing_authorities
 from .names import starts_with_surname
@@ -195,11 +195,10 @@ ADDRESS_GAP = 1.5
 
 def _gap_in_address(spans: tuple[Span, ...]) -> bool:
     rows: list[tuple[float, list[tuple[float, str]]]] = []  # each row's centre y, and its characters' (x, character)
-    for span in sorted(spans, key=lambda s: float(s.quad()[:, 1].mean())):
-        quad = span.quad()
+    for quad, span in sorted(((span.quad(), span) for span in spans), key=lambda qs: float(qs[0][:, 1].mean())):
         cy, height = float(quad[:, 1].mean()), float(quad[3, 1] - quad[0, 1])
         chars = list(zip(span.char_xs(), span.text))
-        if rows and abs(rows[-1][0] - cy) < height / 2:
+        if rows and abs(rows[-1][0] - cy) < SAME_ROW * height:
             rows[-1][1].extend(chars)
         else:
             rows.append((cy, chars))

@@ -90,11 +90,8 @@ class Span:
         return self.line.recognition.unread_mass(start, self.end_frame)
 
     def char_xs(self) -> np.ndarray:
-        """Card x of each character of text, at its frame along the line's top edge."""
-        rec = self.line.recognition
-        tl, tr = self.line.box[0].astype(np.float64), self.line.box[1].astype(np.float64)
-        length = max(float(np.linalg.norm(tr - tl)), 1.0)
-        return tl[0] + (tr[0] - tl[0]) * np.array(self.frames, np.float64) * rec.frame_width / length
+        """Card x of each character of text's centre, along the line's top edge (as char_positions)."""
+        return _card_x(self.line, (np.array(self.frames, np.float64) + 0.5) * self.line.recognition.frame_width)
 
     def quad(self) -> np.ndarray:
         """The part of the line's box that the span's frames cover, TL TR BR BL in card pixels."""
@@ -119,8 +116,14 @@ def char_positions(line: TextLine) -> np.ndarray:
     tl, tr = line.box[0], line.box[1]
     if rec is None:
         return tl[0] + (tr[0] - tl[0]) * (np.arange(len(line.text)) + 0.5) / max(len(line.text), 1)
+    return _card_x(line, np.array([rec.char_x(i) for i in range(len(line.text))]))
+
+
+def _card_x(line: TextLine, along: np.ndarray) -> np.ndarray:
+    """Card x of points `along` the line's crop (crop pixels from its left end), on the line's top edge."""
+    tl, tr = line.box[0], line.box[1]
     length = max(float(np.linalg.norm(tr - tl)), 1.0)
-    return np.array([tl[0] + (tr[0] - tl[0]) * rec.char_x(i) / length for i in range(len(line.text))])
+    return tl[0] + (tr[0] - tl[0]) * along / length
 
 
 def char_centres(line: TextLine) -> np.ndarray:

@@ -205,30 +205,45 @@ def spans_in(placed: Iterable[AlignedLine], region: Region) -> list[Span]:
 
 def _read_once(inside: list[tuple[AlignedLine, list[int]]]) -> list[tuple[AlignedLine, list[int]]]:
     """The detector may box a label with the value's first character (姓名妈) and box the value on its own as well
-    (姚琪): the character is then read twice, worse in the label's box, whose ink runs into it. A label's line gives
-    up its Chinese characters that another line, free of labels, read in the same place. Digits are left alone: a
-    date or number is read within one line, and a line that lost one digit of it would lose all of it."""
-    plain = [(aligned, keep) for aligned, keep in inside if not any(aligned.is_label)]
+    (姚琪), or box a label too garbled to tell with it (t名朱) beside the value (e朱淑沅): the character is then
+    read twice. Of two lines that read Chinese characters in the same places, the one free of labels keeps them (in
+    the label's box the label's ink runs into them), else the one that read them surer: whole, so that a value is
+    never pieced together from two readings. Digits are left alone: a date or number is read within one line, and a
+    line that lost one digit of it would lose all of it."""
     once = []
     for aligned, keep in inside:
-        if any(aligned.is_label):
-            keep = [i for i in keep if not any(_read_again(aligned, i, *other) for other in plain)]
+        for other, other_keep in inside:
+            if other is aligned:
+                continue
+            twice = _read_twice(aligned, keep, other, other_keep)
+            if twice and _rank(other, [j for _, j in twice]) > _rank(aligned, [i for i, _ in twice]):
+                keep = [i for i in keep if i not in {i for i, _ in twice}]
         once.append((aligned, keep))
     return once
 
 
-def _read_again(aligned: AlignedLine, i: int, other: AlignedLine, other_keep: list[int]) -> bool:
-    """Whether `other` read a Chinese character in the row of character i of `aligned` (Chinese too), closer to it
-    than half the pitch of either line there."""
-    x, y = aligned.points[i]
-    height = other.line.y1 - other.line.y0
-    if not is_cjk(aligned.line.text[i]) or abs(y - other.points[other_keep[0], 1]) >= SAME_ROW * height:
-        return False
-    reach = _half_pitch(aligned, i)
-    return any(
-        is_cjk(other.line.text[j]) and abs(x - other.points[j, 0]) < min(reach, _half_pitch(other, j))
+def _rank(aligned: AlignedLine, chars: list[int]) -> tuple[bool, float]:
+    probs = aligned.line.recognition.char_probs
+    return not any(aligned.is_label), float(np.mean([probs[i] for i in chars]))
+
+
+def _read_twice(
+    aligned: AlignedLine, keep: list[int], other: AlignedLine, other_keep: list[int]
+) -> list[tuple[int, int]]:
+    """The Chinese characters (i of `aligned`, j of `other`) both lines read in the same row, closer than half the
+    pitch of either line there. Rows are told apart by the shorter line's height: a box over two rows of the seal
+    (市公安局交 with the date beside it) is as tall as both."""
+    height = min(aligned.line.y1 - aligned.line.y0, other.line.y1 - other.line.y0)
+    if not keep or not other_keep or abs(aligned.points[keep[0], 1] - other.points[other_keep[0], 1]) >= SAME_ROW * height:
+        return []
+    return [
+        (i, j)
+        for i in keep
+        if is_cjk(aligned.line.text[i])
         for j in other_keep
-    )
+        if is_cjk(other.line.text[j])
+        and abs(aligned.points[i, 0] - other.points[j, 0]) < min(_half_pitch(aligned, i), _half_pitch(other, j))
+    ]
 
 
 def _half_pitch(aligned: AlignedLine, i: int) -> float:

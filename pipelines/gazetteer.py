@@ -286,6 +286,17 @@ def _authority_counters() -> tuple[tuple[str, Counter[str]], ...]:
     return tuple((a, Counter(a)) for a in issuing_authorities())
 
 
+def common_subsequence(a: str, b: str) -> int:
+    """The length of the longest sequence of characters that both a and b hold in the same order."""
+    previous = [0] * (len(b) + 1)
+    for ca in a:
+        current = [0]
+        for j, cb in enumerate(b, 1):
+            current.append(previous[j - 1] + 1 if ca == cb else max(previous[j], current[j - 1]))
+        previous = current
+    return previous[-1]
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Edit distance between a and b, or any value above `limit` once it must exceed it."""
     if abs(len(a) - len(b)) > limit:

@@ -475,6 +475,9 @@ def test_a_speck_read_as_a_letter_beside_a_name_is_neither_in_it_nor_in_its_span
         # Hard-tier seals too garbled to snap on their own (seeds 80033, 50018): the address's city's authority.
         ("山东酒源坊市公交通警夫队", "山东省潍坊市奎文区胜利街1号", "山东省潍坊市公安局交通警察支队"),
         ("四川省广安中公安督队", "四川省广安市广安区和平路236号", "四川省广安市公安局交通警察支队"),
+        # Read only in part, but in order (hard seed 230002): far in edits, yet all of it stands in the local one.
+        ("省郴州交支队", "湖南省郴州市北湖区人民路12号", "湖南省郴州市公安局交通警察支队"),
+        ("事公安", "陕西省西安市雁塔区长安路1号", "事公安"),
         # Without an address, or far from its city's authority, the seal stays as read.
         ("山东酒源坊市公交通警夫队", None, "山东酒源坊市公交通警夫队"),
         ("内量古自治区公安及", "四川省广安市广安区和平路236号", "内量古自治区公安及"),

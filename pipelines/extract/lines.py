@@ -216,8 +216,9 @@ def _read_once(inside: list[tuple[AlignedLine, list[int]]]) -> list[tuple[Aligne
             if other is aligned:
                 continue
             twice = _read_twice(aligned, keep, other, other_keep)
-            if twice and _rank(other, [j for _, j in twice]) > _rank(aligned, [i for i, _ in twice]):
-                keep = [i for i in keep if i not in {i for i, _ in twice}]
+            mine = {i for i, _ in twice}
+            if twice and _rank(other, [j for _, j in twice]) > _rank(aligned, sorted(mine)):
+                keep = [i for i in keep if i not in mine]
         once.append((aligned, keep))
     return once
 
@@ -233,8 +234,10 @@ def _read_twice(
     """The Chinese characters (i of `aligned`, j of `other`) both lines read in the same row, closer than half the
     pitch of either line there. Rows are told apart by the shorter line's height: a box over two rows of the seal
     (市公安局交 with the date beside it) is as tall as both."""
+    if not keep or not other_keep:
+        return []
     height = min(aligned.line.y1 - aligned.line.y0, other.line.y1 - other.line.y0)
-    if not keep or not other_keep or abs(aligned.points[keep[0], 1] - other.points[other_keep[0], 1]) >= SAME_ROW * height:
+    if abs(aligned.points[keep[0], 1] - other.points[other_keep[0], 1]) >= SAME_ROW * height:
         return []
     return [
         (i, j)

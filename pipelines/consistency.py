@@ -43,7 +43,7 @@ import numpy as np
 
 from .extract.back import CLASS_CODE, FILE_NUMBER_LENGTH
 from .extract.fields import DATE_CHARS, MIN_CANDIDATE_RATIO, FieldReading, date_readings
-from .extract.lines import SAME_ROW, Span, is_cjk
+from .extract.lines import Span, is_cjk, printed_rows
 from .extract.front import CITIZEN
 from .gazetteer import address_heads, issuing_authorities
 from .names import starts_with_surname
@@ -194,17 +194,13 @@ ADDRESS_GAP = 1.5
 
 
 def _gap_in_address(spans: tuple[Span, ...]) -> bool:
-    rows: list[tuple[float, list[tuple[float, str]]]] = []  # each row's centre y, and its characters' (x, character)
-    for quad, span in sorted(((span.quad(), span) for span in spans), key=lambda qs: float(qs[0][:, 1].mean())):
-        cy, height = float(quad[:, 1].mean()), float(quad[3, 1] - quad[0, 1])
-        chars = list(zip(span.char_xs(), span.text))
-        if rows and abs(rows[-1][0] - cy) < SAME_ROW * height:
-            rows[-1][1].extend(chars)
-        else:
-            rows.append((cy, chars))
+    pieces = []  # each span's centre height, height, and its characters' (card x, character)
+    for span in spans:
+        quad = span.quad()
+        pieces.append((float(quad[:, 1].mean()), float(quad[3, 1] - quad[0, 1]), list(zip(span.char_xs(), span.text))))
     steps = []
-    for _, chars in rows:
-        chars.sort()
+    for row in printed_rows(pieces):
+        chars = sorted(char for piece in row for char in piece)
         steps += [(b[0] - a[0], is_cjk(a[1]) and is_cjk(b[1])) for a, b in zip(chars, chars[1:])]
     pitches = [step for step, both_cjk in steps if both_cjk]
     if len(pitches) < 3:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -171,21 +172,31 @@ def aligned_lines(lines: Iterable[TextLine], labels: tuple[Label, ...], align: n
     return reading_order(placed)
 
 
+T = TypeVar("T")
+
 # Pieces of one printed row whose centres on the layout stand less than this share of a line's height apart.
 SAME_ROW = 0.5
+
+
+def printed_rows(pieces: Iterable[tuple[float, float, T]]) -> list[list[T]]:
+    """Pieces of text, each as (its centre's height, its line's height, the piece), grouped into printed rows, top
+    to bottom: a piece joins the row above when it stands less than SAME_ROW of its line's height below that row's
+    top piece."""
+    rows: list[tuple[float, list[T]]] = []  # each row's top piece's height, and its pieces
+    for y, height, piece in sorted(pieces, key=lambda p: p[0]):
+        if rows and y - rows[-1][0] < SAME_ROW * height:
+            rows[-1][1].append(piece)
+        else:
+            rows.append((y, [piece]))
+    return [row for _, row in rows]
 
 
 def reading_order(placed: list[AlignedLine]) -> list[AlignedLine]:
     """Rows top to bottom on the layout, each left to right. Glare or a gap splits a row into pieces that stand a
     pixel or two apart in height, more on a card straightened a degree or two off: ordered by height alone, an
     address's right-hand piece came first (号附1号福建省漳州市洪山区车站)."""
-    rows: list[tuple[float, list[AlignedLine]]] = []  # each row's top line's height on the layout, and its lines
-    for y, aligned in sorted(((float(a.points[:, 1].mean()), a) for a in placed), key=lambda ya: ya[0]):
-        if rows and y - rows[-1][0] < SAME_ROW * (aligned.line.y1 - aligned.line.y0):
-            rows[-1][1].append(aligned)
-        else:
-            rows.append((y, [aligned]))
-    return [aligned for _, row in rows for aligned in sorted(row, key=lambda a: float(a.points[0, 0]))]
+    rows = printed_rows((float(a.points[:, 1].mean()), a.line.y1 - a.line.y0, a) for a in placed)
+    return [aligned for row in rows for aligned in sorted(row, key=lambda a: float(a.points[0, 0]))]
 
 
 def spans_in(placed: Iterable[AlignedLine], region: Region) -> list[Span]:

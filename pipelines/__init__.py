@@ -117,7 +117,9 @@ class LicenceReader:
             second = self._read_with(search, wanted, options, timer, _straighten_sharpened)
         except (PoorQuality, RecognitionFailed):
             return first
-        return _deblurred(second) if _sureness(second, options) > _sureness(first, options) else first
+        if _sureness(second, options) > _sureness(first, options):
+            return _contested(_deblurred(second), first, options)
+        return _contested(first, second, options)
 
     def _read_with(
         self, search: CardSearch, wanted: Page | None, options: ReadOptions, timer: StageTimer, to_card: Straighten
@@ -397,6 +399,25 @@ def _sure(read: _PageRead, options: ReadOptions) -> bool:
 
 def _sureness(read: _PageRead, options: ReadOptions) -> float:
     return sum(_page_confidences(read, options).values())
+
+
+def _contested(kept: _PageRead, other: _PageRead, options: ReadOptions) -> _PageRead:
+    """The reading kept, with each field that the other reading of the same card read otherwise and more surely
+    made doubtful. The surer page reading is not always surer field by field: a deblurred card read 安松闸 at 0.95
+    where the card as photographed read 安松刚 at 0.999, and won on its other fields. Taking the surer of each
+    field instead read fewer right, since the deblurred card's values are more often right even where they are
+    the less sure; so neither is taken for sure."""
+    kept_confidence, other_confidence = _page_confidences(kept, options), _page_confidences(other, options)
+    contested = {
+        name
+        for name, field in kept.checked.fields.items()
+        if name in other.checked.fields
+        and other.checked.fields[name].value != field.value
+        and other_confidence.get(name, 0.0) > kept_confidence.get(name, 0.0)
+    }
+    if not contested:
+        return kept
+    return replace(kept, checked=replace(kept.checked, doubtful=kept.checked.doubtful | contested))
 
 
 def _straighten_sharpened(image: Image, quad: CardQuad) -> Card | None:

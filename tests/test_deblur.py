@@ -6,7 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
+from pipelines import LicenceReader, ReadOptions, _contested, _PageRead
+from pipelines.consistency import Checked
 from pipelines.deblur import Motion, card_motion, deconvolve, estimate_motion, motion_kernel, motion_of, sharpened
+from pipelines.extract.fields import FieldReading
+from pipelines.quality import NO_WARNINGS
 from pipelines.types import CARD_H, CARD_W, Card
 from synthetic import make_sample
 
@@ -89,3 +93,27 @@ def test_a_small_card_enlarged_to_the_straightened_size_is_searched_at_its_own(c
     to_image = np.diag([scale, scale, 1.0])
     found = card_motion(Card(pixels=enlarged, to_image=to_image))
     assert _angle_error(found.angle, 33.0) <= 4 and abs(found.length - 13.0 / scale) <= 2.5, found
+
+
+def test_a_field_the_photographed_card_read_otherwise_and_more_surely_is_not_sure(reader: LicenceReader):
+    # Blurred enough to be read twice: the card as photographed read the name 安松刚 at 0.999, the deblurred card
+    # 安松闸 at 0.95 and was kept for its surer other fields. The name is right, or it is not given as sure.
+    sample = make_sample(260015, "photo", "back")
+    data = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+    reading = reader.read(data, ReadOptions(side="back"))
+    assert reading.fields["name"] == sample.truth["name"] or reading.confidence["name"] < 0.95, reading.fields
+    assert reading.fields["number"] == sample.truth["number"] and reading.confidence["number"] >= 0.95
+
+
+def _page_read(**fields: tuple[str, float]) -> _PageRead:
+    checked = Checked({k: FieldReading(v, c) for k, (v, c) in fields.items()}, (), frozenset(), frozenset())
+    return _PageRead("back", Card(np.zeros((1, 1, 3), np.uint8), np.eye(3)), checked, NO_WARNINGS)
+
+
+def test_only_the_fields_another_reading_read_otherwise_and_more_surely_are_contested():
+    kept = _page_read(number=("110101199001011234", 0.999), name=("安松闸", 0.99), file_number=("123", 0.9))
+    other = _page_read(number=("110101199001011234", 0.999), name=("安松刚", 0.999), file_number=("128", 0.5))
+    contested = _contested(kept, other, ReadOptions(side="back"))
+    assert contested.checked.doubtful == {"name"}
+    assert _contested(other, kept, ReadOptions(side="back")).checked.doubtful == {"file_number"}
+    assert _contested(kept, kept, ReadOptions(side="back")) is kept

@@ -26,7 +26,7 @@ from .electronic import (
 )
 from .errors import PoorQuality, RecognitionFailed
 from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
-from .extract.fields import FieldReading
+from .extract.fields import FieldReading, lost_a_digit
 from .extract.front import FRONT_FIELDS, extract_authority, extract_front, front_probes
 from .locate import TEXT_WORK_SIDE, CardSearch, order_corners, same_quad, spans_image
 from .gazetteer import issuing_authorities
@@ -306,6 +306,8 @@ def _complete(name: str, reading: FieldReading | None) -> bool:
         return len(reading.value) in NAME_LENGTHS or "·" in reading.value
     if name == "issuing_authority":
         return reading.value in issuing_authorities()
+    if name in ("birth", "issue_date", "valid_from", "valid_to"):
+        return not any(lost_a_digit(span.text) for span in reading.spans)
     return True
 
 

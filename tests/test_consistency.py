@@ -28,7 +28,7 @@ from pipelines.consistency import (
     check_front,
     check_pages,
 )
-from pipelines.extract.fields import FieldReading, read_dates, read_id_number, read_name
+from pipelines.extract.fields import LOST_DIGIT_RATIO, FieldReading, lost_a_digit, read_dates, read_id_number, read_name
 from pipelines.extract.lines import Span
 from pipelines.types import TextLine
 from pipelines.validate import parse_date
@@ -184,11 +184,17 @@ def test_a_date_that_is_no_real_date_is_mended_by_the_recognisers_runners_up():
 def test_a_month_or_day_read_with_one_digit_takes_back_the_digit_the_blank_won(read, after, candidates, expected):
     reading = _unread_after(read_as(*sure(read)), candidates, character=after)
     [(value, confidence, part)] = read_dates(list(reading.spans))
-    if expected is None:  # as read, the lone digit taken for the day or month it writes
+    if expected is None:  # as read, the lone digit taken for the day or month it writes: a guess, not vouched for
         assert (value, part.text) == (parse_date(read).isoformat(), read)
+        assert confidence <= LOST_DIGIT_RATIO and lost_a_digit(part.text)
     else:
         assert (value, len(part.text)) == (expected, len(read) + 1)
         assert confidence == pytest.approx(max(candidates.values()))  # no surer than the digit put back
+
+
+def test_a_date_with_a_one_digit_month_or_day_lost_a_digit():
+    assert lost_a_digit("2005-09-1") and lost_a_digit("2005-9-10") and lost_a_digit("2005年9月10日")
+    assert not lost_a_digit("2005-09-10") and not lost_a_digit("2005-09-10至2011-09-10")
 
 
 def test_a_month_and_a_day_each_read_with_one_digit_both_take_theirs_back():

@@ -225,8 +225,9 @@ def read_dates(spans: list[Span]) -> list[tuple[str, float, Span]]:
 
 
 # A month or day that still reads as one digit, its other lost and not found among the frames beside it, is read
-# as that digit with a 0 before it (2005-09-1 as 2005-09-01), a guess: it was as likely 2005-09-10 (held-out hard
-# seed 240041, returned 2005-09-01 at 0.99). Not vouched for, and its row is read again (pipelines.reread_rows).
+# as that digit with a 0 before it (2005-09-1 as 2005-09-01), a guess: it was as likely 2005-09-10 (a held-out hard
+# card returned 2005-09-01 at 0.99; hard seed 260018's birth line read 1996012-02, returned 1996-01-02 for
+# 1990-12-02). Not vouched for, and its row is read again (pipelines.reread_rows).
 LOST_DIGIT_RATIO = 0.5
 
 

@@ -29,7 +29,7 @@ from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
 from .extract.fields import FieldReading, lost_a_digit
 from .extract.front import FRONT_FIELDS, extract_authority, extract_front, front_probes
 from .locate import TEXT_WORK_SIDE, CardSearch, order_corners, same_quad, spans_image
-from .gazetteer import issuing_authorities
+from .gazetteer import address_heads, issuing_authorities
 from .layout import BACK_ROWS, FRONT, FRONT_ROWS, field_box
 from .quality import BLURRED, NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, SEAL_DETECTION_SIZE, probe_regions, read_card, read_seal, reread_rows, shows_licence
@@ -280,11 +280,13 @@ def _page_fields(
 
 
 # One-line values a blurred line's faded ends can cut short, each with its row (layout.FRONT_ROWS, BACK_ROWS): when
-# one is missing or incomplete, its row is read again across its whole width (read.reread_rows).
+# one is missing or incomplete, its row is read again across its whole width (read.reread_rows). The address's row
+# is its first line: an address that does not begin with a province and a prefecture lost its head there.
 _ROWS = {
     "front": {
         "number": "number",
         "name": "name",
+        "address": "address",
         "birth": "birth",
         "issue_date": "issue_date",
         "valid_from": "valid",
@@ -306,6 +308,8 @@ def _complete(name: str, reading: FieldReading | None) -> bool:
         return len(reading.value) in NAME_LENGTHS or "·" in reading.value
     if name == "issuing_authority":
         return reading.value in issuing_authorities()
+    if name == "address":
+        return reading.value.startswith(address_heads())
     if name in ("birth", "issue_date", "valid_from", "valid_to"):
         return not any(lost_a_digit(span.text) for span in reading.spans)
     return True

@@ -114,6 +114,9 @@ FRONT_ROWS: dict[str, Region] = {
     "number": _row(FRONT["number"], 0.172, 0.229),
     # Names are printed with wide letter-spacing: the detector can pass by a two-character name's lone characters.
     "name": _row(FRONT["name"], 0.265, 0.329),
+    # The first line alone: a wrapped address's second line stays as found. The detector can lose the first whole
+    # where its region merges with the 住址/Address label stacked before it.
+    "address": _row(FRONT["address"], 0.355, 0.43),
     "birth": _row(FRONT["birth"], 0.55, 0.612),
     "issue_date": _row(FRONT["issue_date"], 0.65, 0.713),
     # Stopped short of the photo, which the validity's region reaches: read with the photo's edge in it, a hard

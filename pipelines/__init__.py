@@ -13,7 +13,7 @@ from models import OcrEngine
 
 from .align import Alignment, align_page, card_by_title, layout_to_card
 from .confidence import field_confidence
-from .consistency import NAME_LENGTHS, Checked, check_back, check_front, check_pages
+from .consistency import Checked, check_back, check_front, check_pages, well_formed
 from .decode import decode_image
 from .deblur import motion_of, sharpened
 from .electronic import (
@@ -25,11 +25,10 @@ from .electronic import (
     read_screen,
 )
 from .errors import PoorQuality, RecognitionFailed
-from .extract.back import BACK_FIELDS, FILE_NUMBER_LENGTH, extract_back
+from .extract.back import BACK_FIELDS, extract_back
 from .extract.fields import FieldReading, lost_a_digit
 from .extract.front import FRONT_FIELDS, extract_authority, extract_front, front_probes
 from .locate import TEXT_WORK_SIDE, CardSearch, order_corners, same_quad, spans_image
-from .gazetteer import address_heads, issuing_authorities
 from .layout import BACK_ROWS, FRONT, FRONT_ROWS, field_box
 from .quality import BLURRED, NO_WARNINGS, Quality, assess
 from .read import DET_SIZE, SEAL_DETECTION_SIZE, probe_regions, read_card, read_seal, reread_rows, shows_licence
@@ -301,18 +300,11 @@ def _complete(name: str, reading: FieldReading | None) -> bool:
         return False
     if name == "number":
         return id_is_valid(reading.value)
-    if name == "file_number":
-        return len(reading.value) == FILE_NUMBER_LENGTH
-    if name == "name":
-        # A widely spaced name whose other character the detector passed by reads as one character.
-        return len(reading.value) in NAME_LENGTHS or "·" in reading.value
-    if name == "issuing_authority":
-        return reading.value in issuing_authorities()
-    if name == "address":
-        return reading.value.startswith(address_heads())
     if name in ("birth", "issue_date", "valid_from", "valid_to"):
         return not any(lost_a_digit(span.text) for span in reading.spans)
-    return True
+    # A widely spaced name whose other character the detector passed by reads as one character; an address whose
+    # first line was lost begins with no province.
+    return well_formed(name, reading.value)
 
 
 # A name read a character short that its row, read again, gives whole holds a character seen once, where the first

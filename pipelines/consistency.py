@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -138,17 +139,25 @@ def _record_is_well_formed(record: str) -> bool:
     return record.count("年") == len(dates) and real and not any(ch.isdigit() for ch in rest)
 
 
+_FORMS: dict[str, Callable[[str], bool]] = {
+    "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
+    "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
+    "address": lambda v: v.startswith(address_heads()),
+    "record": _record_is_well_formed,
+    "file_number": lambda v: len(v) == FILE_NUMBER_LENGTH,  # extract.back.read_digits keeps digits alone
+    "issuing_authority": lambda v: v in issuing_authorities(),
+}
+
+
+def well_formed(name: str, value: str) -> bool:
+    """Whether a field's value has a form the licence prints; a field with no rule of form always has."""
+    check = _FORMS.get(name)
+    return check is None or check(value)
+
+
 def malformed(fields: dict[str, FieldReading]) -> frozenset[str]:
     """The fields whose value has a form the licence never prints (module docstring)."""
-    checks = {
-        "name": lambda v: "·" in v or len(v) in NAME_LENGTHS,
-        "nationality": lambda v: len(v) >= 2,  # every country's short name has two characters or more
-        "address": lambda v: v.startswith(address_heads()),
-        "record": _record_is_well_formed,
-        "file_number": lambda v: len(v) == FILE_NUMBER_LENGTH,  # extract.back.read_digits keeps digits alone
-        "issuing_authority": lambda v: v in issuing_authorities(),
-    }
-    return frozenset(name for name, ok in checks.items() if name in fields and not ok(fields[name].value))
+    return frozenset(name for name, reading in fields.items() if not well_formed(name, reading.value))
 
 
 def unusual_values(fields: dict[str, FieldReading]) -> frozenset[str]:

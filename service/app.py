@@ -126,8 +126,8 @@ def create_app(settings: Settings, reader: LicenceReader | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limit_malloc_arenas(settings.malloc_arena_max)
-        app.state.limiter = anyio.CapacityLimiter(settings.recognitions_in_flight)
         app.state.reader = reader if reader is not None else load_reader(settings)
+        app.state.limiter = anyio.CapacityLimiter(settings.recognitions_in_flight(app.state.reader.engine.device))
         yield
         worker_exiting()
 

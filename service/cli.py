@@ -96,7 +96,8 @@ def read_many(settings: Settings, paths: list[Path], out: Path, options: ReadOpt
     reader = load_reader(settings) if todo else None
     summary = batch.Summary()
     if reader is not None:
-        summary = batch.run(reader, todo, out, options, workers or settings.recognitions_in_flight, sys.stderr.isatty())
+        in_flight = workers or settings.recognitions_in_flight(reader.engine.device)
+        summary = batch.run(reader, todo, out, options, in_flight, sys.stderr.isatty())
     summary.skipped = len(files) - len(todo)
     print(summary.report())
     return EXIT_OK if summary.all_ok else EXIT_READ_FAILED

@@ -14,6 +14,12 @@ from models import EngineOptions
 from models.backend import available_cpus
 from models.shapes import GPU_BATCH_ROWS, ShapePolicy
 
+# Cards in flight per CPU of a worker whose engine reads on a GPU. 8 workers on an H200 with 16 host cores
+# (throughput.py, photo tier, 48 clients, one call): 48.9 and 52.3 cards/s with 2 cards in flight each, 52.8 and
+# 58.2 with 3, 56.1 and 57.7 with 4, for the same host CPU and host memory, and 76 GB of the GPU's memory at the
+# peak against 65 GB.
+GPU_CARDS_PER_CPU = 2
+
 
 # What DLOCR_AUTH_FILE may hold: the credential variables, nothing else, so the file means one thing.
 _CREDENTIAL_VARIABLES = {
@@ -94,7 +100,9 @@ class Settings(BaseSettings):
     # ONNX Runtime already spreads one recognition over the cores, so more in flight than cores only adds
     # memory (a decoded 8000 px photo is ~190 MB) and latency.
     max_concurrency: int | None = Field(
-        default=None, ge=1, description="Recognitions in flight per worker; unset = the CPUs shared among the workers."
+        default=None,
+        ge=1,
+        description="Recognitions in flight per worker; unset: the CPUs shared among workers, twice that on a GPU.",
     )
     # Past this many requests waiting for a slot, the next one is told at once (503 ModelArts.4401) rather than
     # left hanging until the client times out.
@@ -158,10 +166,12 @@ class Settings(BaseSettings):
 
     # Several workers each read their share of the CPUs' cards on one thread apiece. On 2 cores, two workers
     # reading one card each on one thread did 2.0-2.2 cards/s; on the single-worker defaults they did 1.5
-    # (docs/deploy.md): their threads and cards were twice what the cores could run.
-    @property
-    def recognitions_in_flight(self) -> int:
-        return self.max_concurrency or max(1, available_cpus() // self.workers)
+    # (docs/deploy.md): their threads and cards were twice what the cores could run. On a GPU a card spends part
+    # of its time waiting for the GPU, which another card's steps on the host fill (docs/benchmarks.md#on-a-gpu).
+    def recognitions_in_flight(self, device: str = "cpu") -> int:
+        """Per worker, for an engine reading on `device` (OcrEngine.device)."""
+        share = max(1, available_cpus() // self.workers)
+        return self.max_concurrency or share * (GPU_CARDS_PER_CPU if device == "cuda" else 1)
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(

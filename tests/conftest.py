@@ -81,6 +81,7 @@ class RecordingReader:
 
     def __init__(self, real: LicenceReader) -> None:
         self.real = real
+        self.engine = real.engine
         self.calls: list[tuple[bytes, ReadOptions]] = []
         self.returned: list[LicenceReading] = []
         self.fail_with: Exception | None = None

@@ -142,6 +142,7 @@ class SlowReader:
 
     def __init__(self, inner: RecordingReader) -> None:
         self.inner = inner
+        self.engine = inner.engine
         self.lock = threading.Lock()
         self.running = self.peak = 0
 

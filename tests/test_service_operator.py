@@ -125,6 +125,7 @@ class GatedReader:
 
     def __init__(self, inner: RecordingReader) -> None:
         self.inner = inner
+        self.engine = inner.engine
         self.gate = threading.Event()
 
     def read(self, data: bytes, options: ReadOptions) -> LicenceReading:

@@ -13,7 +13,7 @@ from models import OcrEngine
 
 from .align import Alignment, align_page, card_by_title, layout_to_card
 from .confidence import field_confidence
-from .consistency import Checked, check_back, check_front, check_pages, well_formed
+from .consistency import FRONT_DATES, Checked, check_back, check_front, check_pages, well_formed
 from .decode import decode_image
 from .deblur import motion_of, sharpened
 from .electronic import (
@@ -300,7 +300,7 @@ def _complete(name: str, reading: FieldReading | None) -> bool:
         return False
     if name == "number":
         return id_is_valid(reading.value)
-    if name in ("birth", "issue_date", "valid_from", "valid_to"):
+    if name in FRONT_DATES:
         return not any(lost_a_digit(span.text) for span in reading.spans)
     # A widely spaced name whose other character the detector passed by reads as one character; an address whose
     # first line was lost begins with no province.

@@ -310,14 +310,15 @@ def _candidates(reading: FieldReading) -> list[tuple[float, str]]:
     return sorted(((ratio / chosen, value) for value, ratio in found.items()), reverse=True)
 
 
-_DATES = ("birth", "issue_date", "valid_from", "valid_to")
+# The front page's dates, which the licence's rules tie together.
+FRONT_DATES = ("birth", "issue_date", "valid_from", "valid_to")
 
 
 def _fix_dates(fields: dict[str, FieldReading], today: dt.date) -> dict[str, tuple[str, ...]]:
     """Choose the likeliest combination of date candidates that breaks no rule; failing that, keep the readings
     and return the rules they break, each with the fields it involves. Birth is already settled by the 证号 when
     that is valid, so it stays."""
-    present = [name for name in _DATES if name in fields]
+    present = [name for name in FRONT_DATES if name in fields]
     readings = {name: fields[name] for name in present}
     minimum_age = _minimum_age(fields.get("class"))
     if not _broken({n: r.value for n, r in readings.items()}, minimum_age, today):
